@@ -1,0 +1,401 @@
+/**
+ * The one contract between the processes of CRATE Lab.
+ *
+ * main/ (IPC handlers, web-mode server, engine host), preload/ (contextBridge) and renderer/ (React)
+ * all import this module. It holds types and constants only: no side effects, no imports but types.
+ *
+ * Every request returns a Promise of a Result: errors are values at process boundaries, because an
+ * Error thrown across IPC arrives as its message only (see STYLE.md rule 11).
+ */
+
+// ---------------------------------------------------------------------------------------------
+// Results and errors
+// ---------------------------------------------------------------------------------------------
+
+export type ErrorCode =
+  | 'bad-request' // malformed or invalid arguments (schema validation failed)
+  | 'bad-data' // a dataset file or folder is unreadable or malformed
+  | 'not-found' // unknown run, preset, export...
+  | 'conflict' // e.g. a run is already active, run not finished for export
+  | 'unavailable' // a backend or feature not available on this machine
+  | 'io' // filesystem problem (unwritable folder...)
+  | 'engine' // the engine process failed or restarted
+  | 'internal';
+
+export interface LabError {
+  code: ErrorCode;
+  /** One readable sentence for a person: what failed, where (file, op), expected vs got. No stack. */
+  message: string;
+  /** Optional hint: what the user can do about it. */
+  hint?: string;
+}
+
+export type Result<T> = { ok: true; value: T } | { ok: false; error: LabError };
+
+// ---------------------------------------------------------------------------------------------
+// Plain-data tensors (never class instances across a boundary)
+// ---------------------------------------------------------------------------------------------
+
+/** A float32 tensor as plain data: row-major values, base64 of the little-endian Float32 bytes. */
+export interface WireTensor {
+  shape: number[];
+  /** base64 of Float32Array bytes (little-endian). */
+  b64: string;
+}
+
+// ---------------------------------------------------------------------------------------------
+// System
+// ---------------------------------------------------------------------------------------------
+
+export type BackendName = 'webgpu' | 'tensorflow' | 'wasm' | 'cpu';
+export type BackendChoice = BackendName | 'auto';
+
+export interface BackendStatus {
+  name: BackendName;
+  available: boolean;
+  /** Why it is not available (e.g. "no WebGPU adapter found", "@tensorflow/tfjs-node not installed"). */
+  reason?: string;
+}
+
+export interface GpuAdapterInfo {
+  vendor: string;
+  architecture: string;
+  description: string;
+}
+
+export interface SystemInfo {
+  backends: BackendStatus[];
+  /** The backend the engine is using now (or would pick for `auto`). */
+  chosen: BackendName;
+  adapter: GpuAdapterInfo | null;
+  versions: { app: string; node: string; electron: string | null; tfjs: string; onnxruntime: string | null };
+  /** 'electron' | 'web' (browser tab talking to `crate-lab serve`). */
+  host: 'electron' | 'web';
+  runsRoot: string;
+  platform: string;
+  cpus: number;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Presets and data
+// ---------------------------------------------------------------------------------------------
+
+export interface PresetInfo {
+  name: string;
+  description: string;
+  imageShape: [number, number, number]; // [C, H, W]
+  encoderParams: number;
+  decoderParams: number;
+}
+
+export interface DataInspectResult {
+  spec: string;
+  classes: string[];
+  /** per class: train and test counts */
+  counts: { train: number; test: number }[];
+  shape: [number, number, number]; // [C, H, W]
+  range: [number, number];
+  /** How images were converted (resize, channels, value range). */
+  conversion: string;
+  /** PNG of a grid of samples, as a data: URL, when asked for. */
+  gridPng?: string;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Runs
+// ---------------------------------------------------------------------------------------------
+
+export type RunStatus = 'created' | 'running' | 'paused' | 'finished' | 'stopped' | 'failed' | 'interrupted';
+
+export interface StartRunRequest {
+  data: string; // dataset spec: builtin:digits | idx:DIR | cifar:DIR | folder:DIR | npy:FILE
+  preset: string;
+  backend: BackendChoice;
+  classesPerTask: number;
+  seed: number;
+  quick: boolean;
+  name?: string;
+  /** Class order as class indices; default natural order. */
+  order?: number[];
+  /** Number of tasks to run (default: all). */
+  tasks?: number;
+  /** Run the whole curriculum unattended (default true). When false the run pauses after each task. */
+  autonomous?: boolean;
+  /** Folder to watch for new class folders in autonomous mode. */
+  watchDir?: string;
+  /** Continue from a finished run or an export folder. */
+  from?: string;
+}
+
+export interface RunSummary {
+  id: string;
+  name: string;
+  status: RunStatus;
+  data: string;
+  preset: string;
+  backend: string;
+  createdAt: string; // ISO
+  updatedAt: string; // ISO
+  tasksDone: number;
+  tasksTotal: number;
+  classesSeen: number;
+  lastAccuracy: number | null; // from memory (honest protocol)
+  lastAccuracyPaper: number | null;
+}
+
+export type ControlAction = 'pause' | 'resume' | 'stop' | 'step' | 'nextTask' | 'autonomous';
+
+export interface ControlRequest {
+  runId: string;
+  action: ControlAction;
+  /** for 'step': number of iterations */
+  steps?: number;
+  /** for 'autonomous' */
+  enabled?: boolean;
+  watchDir?: string;
+}
+
+/** One logged training step (a line of metrics.ndjson). */
+export interface MetricRecord {
+  type: 'step';
+  task: number;
+  step: number; // global step
+  taskStep: number;
+  lossEncoder: number; // −T at the encoder step
+  lossDecoder: number; // T at the decoder step
+  T: number;
+  deltaRZ: number;
+  deltaRZhat: number;
+  pairTerm: number;
+  samplesPerSec: number;
+  time: number; // seconds since run start
+}
+
+/** One task result (a line of knowledge.ndjson with kind 'task'). */
+export interface TaskRecord {
+  kind: 'task';
+  task: number;
+  classes: number[]; // class indices learned in this task
+  seen: number[]; // all class indices seen so far
+  /** accuracy on each seen class, from memory (honest protocol); index aligned with `seen` */
+  accMemory: number[];
+  /** accuracy on each seen class, paper protocol (refit on training images) */
+  accPaper: number[];
+  accAllMemory: number;
+  accAllPaper: number;
+  avgIncrementalMemory: number;
+  avgIncrementalPaper: number;
+  /** forgetting per seen class: best earlier accuracy minus now (memory protocol) */
+  forgetting: number[];
+  /** per old class: mean distance between memory mean and current feature mean */
+  drift: number[];
+  rank: number[];
+  codingRate: number[];
+  /** principal angles: cosine of the smallest angle between class subspaces, seen × seen */
+  subspaceCos: number[][];
+  layerCompression: number[];
+  layerSparsity: number[];
+  memoryBytes: number;
+  elapsed: number; // seconds
+  baselines?: Record<string, number>;
+}
+
+/** Other knowledge events (task started, class learned, checkpoint, divergence recovered, watch found). */
+export interface KnowledgeEvent {
+  kind: 'event';
+  event: 'task-start' | 'class-learned' | 'checkpoint' | 'divergence' | 'watch-found' | 'resumed' | 'finished' | 'stopped';
+  task: number;
+  step: number;
+  time: number;
+  message: string;
+}
+
+export type KnowledgeRecord = TaskRecord | KnowledgeEvent;
+
+export interface RunDetail {
+  summary: RunSummary;
+  config: Record<string, unknown>;
+  classNames: string[];
+  metrics: MetricRecord[];
+  knowledge: KnowledgeRecord[];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Events streamed from the engine (throttled by the engine host)
+// ---------------------------------------------------------------------------------------------
+
+export interface ProgressEvent {
+  type: 'progress';
+  runId: string;
+  status: RunStatus;
+  task: number;
+  tasksTotal: number;
+  step: number;
+  taskStep: number;
+  taskSteps: number;
+  lossEncoder: number;
+  lossDecoder: number;
+  T: number;
+  samplesPerSec: number;
+  etaSec: number | null;
+  backend: string;
+  adapter: string | null;
+}
+
+export interface SnapshotEvent {
+  type: 'snapshot';
+  runId: string;
+  task: number;
+  step: number;
+  /** class index of each point */
+  labels: number[];
+  /** (n, d) unit features, class-balanced, n ≤ 5000 */
+  features: WireTensor;
+  /** per seen class: mean (d) and basis (d, r) as columns, and singular values */
+  classes: { cls: number; mean: number[]; basis: WireTensor; sigma: number[] }[];
+  classNames: string[];
+}
+
+export interface ReconstructionEvent {
+  type: 'reconstructions';
+  runId: string;
+  task: number;
+  step: number;
+  imageShape: [number, number, number];
+  /** per class: x and x̂ = g(f(x)) pairs (new classes), or g(Z_mem) (old classes) */
+  rows: { cls: number; kind: 'pair' | 'memory'; x?: WireTensor; xhat: WireTensor }[];
+  classNames: string[];
+}
+
+export interface TaskResultEvent {
+  type: 'task-result';
+  runId: string;
+  record: TaskRecord;
+}
+
+export interface KnowledgeEventMsg {
+  type: 'knowledge';
+  runId: string;
+  record: KnowledgeEvent;
+}
+
+export interface LogEvent {
+  type: 'log';
+  runId: string | null;
+  level: 'info' | 'warn' | 'error';
+  message: string;
+  time: string; // ISO
+}
+
+export interface RunStatusEvent {
+  type: 'run-status';
+  runId: string;
+  status: RunStatus;
+  message?: string;
+}
+
+export interface EngineEvent {
+  type: 'engine';
+  state: 'started' | 'crashed' | 'restarted';
+  message: string;
+}
+
+export type LabEvent =
+  | ProgressEvent
+  | SnapshotEvent
+  | ReconstructionEvent
+  | TaskResultEvent
+  | KnowledgeEventMsg
+  | LogEvent
+  | RunStatusEvent
+  | EngineEvent;
+
+export type LabEventType = LabEvent['type'];
+
+// ---------------------------------------------------------------------------------------------
+// Export
+// ---------------------------------------------------------------------------------------------
+
+export type ExportWhat = 'encoder' | 'decoder' | 'classifier' | 'memory' | 'all';
+export type ExportFormat = 'onnx' | 'tfjs';
+
+export interface ExportRequest {
+  runId: string;
+  what: ExportWhat;
+  format: ExportFormat;
+  outDir?: string;
+}
+
+export interface ExportResult {
+  outDir: string;
+  files: string[];
+  parity: { model: string; maxAbsError: number; labelsEqual: boolean | null; ok: boolean }[];
+}
+
+// ---------------------------------------------------------------------------------------------
+// The API object: window.crateLab in Electron, the same shape over WebSocket in web mode
+// ---------------------------------------------------------------------------------------------
+
+export interface LabApi {
+  system(): Promise<Result<SystemInfo>>;
+  presets(): Promise<Result<PresetInfo[]>>;
+  inspectData(spec: string): Promise<Result<DataInspectResult>>;
+  listRuns(): Promise<Result<RunSummary[]>>;
+  getRun(runId: string): Promise<Result<RunDetail>>;
+  deleteRun(runId: string): Promise<Result<{ deleted: string }>>;
+  startRun(req: StartRunRequest): Promise<Result<{ runId: string }>>;
+  resumeRun(runId: string): Promise<Result<{ runId: string }>>;
+  control(req: ControlRequest): Promise<Result<{ runId: string; status: RunStatus }>>;
+  exportRun(req: ExportRequest): Promise<Result<ExportResult>>;
+  /** Electron only: a native folder/file picker. Web mode returns an 'unavailable' error. */
+  pickPath(kind: 'folder' | 'file'): Promise<Result<string | null>>;
+  /** Subscribe to engine events. Returns the unsubscribe function. */
+  onEvent(listener: (event: LabEvent) => void): () => void;
+}
+
+/** The request methods (everything but onEvent), which is what crosses IPC and WebSocket. */
+export type LabMethod = Exclude<keyof LabApi, 'onEvent'>;
+
+/** IPC channel names; every one starts with `lab:`. */
+export const CHANNELS = Object.freeze({
+  system: 'lab:system',
+  presets: 'lab:presets',
+  inspectData: 'lab:inspectData',
+  listRuns: 'lab:listRuns',
+  getRun: 'lab:getRun',
+  deleteRun: 'lab:deleteRun',
+  startRun: 'lab:startRun',
+  resumeRun: 'lab:resumeRun',
+  control: 'lab:control',
+  exportRun: 'lab:exportRun',
+  pickPath: 'lab:pickPath',
+  event: 'lab:event',
+} as const satisfies Record<LabMethod | 'event', `lab:${string}`>);
+
+export const LAB_METHODS: readonly LabMethod[] = Object.freeze([
+  'system',
+  'presets',
+  'inspectData',
+  'listRuns',
+  'getRun',
+  'deleteRun',
+  'startRun',
+  'resumeRun',
+  'control',
+  'exportRun',
+  'pickPath',
+]);
+
+// ---------------------------------------------------------------------------------------------
+// Web-mode wire protocol (JSON over WebSocket)
+// ---------------------------------------------------------------------------------------------
+
+/** Browser → server. `id` pairs a reply with its request. `args` are the method's arguments. */
+export interface WsRequest {
+  id: number;
+  method: LabMethod;
+  args: unknown[];
+}
+
+/** Server → browser: a reply to a request, or a pushed event. */
+export type WsMessage = { kind: 'reply'; id: number; result: Result<unknown> } | { kind: 'event'; event: LabEvent };
