@@ -1,5 +1,37 @@
-// TEMPORARY STUB (to be replaced by the engine helper): the signature the engine host codes against.
-import type { BackendChoice, LabApi, LabEvent, Result } from '../../preload/api';
+// The lab's service object: every LabApi request (but onEvent/pickPath) as a method returning Result<T>, plus an event
+// subscription. Hosted in the engine process by host.ts (Electron utilityProcess / child process), and used in-process
+// by the CLI and by tests. One run trains at a time per service.
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type {
+  BackendChoice,
+  BackendName,
+  ControlRequest,
+  DataInspectResult,
+  ExportRequest,
+  ExportResult,
+  LabApi,
+  LabError,
+  LabEvent,
+  PresetInfo,
+  Result,
+  RunDetail,
+  RunStatus,
+  RunSummary,
+  StartRunRequest,
+  SystemInfo,
+} from '../../preload/api';
+import { PRESET_DESCRIPTIONS, PRESETS } from '../../models/crate/config';
+import { countSpecs, decoderSpecs, encoderSpecs } from '../../models/crate/params';
+import { DataError } from '../data/dataError';
+import { RunIndex } from '../store/runIndex';
+import { isValidRunId, pidAlive, readMetrics, readKnowledge, readRunJson, readStatus, runDirOf, summarizeRun } from '../store/runFiles';
+import { BackendError, initBackend, probeBackends, runtimeVersions } from './backends';
+import { EventHub } from './events';
+import type { Recipe } from './recipe';
+import type { CurriculumRunner } from './runner';
+import { createRun, openRun, UsageError, type BackendInfo, type SessionDeps } from './session';
 
 export type LabService = Omit<LabApi, 'onEvent' | 'pickPath'> & {
   subscribe(listener: (e: LabEvent) => void): () => void;
@@ -12,24 +44,232 @@ export interface LabServiceOptions {
   host: 'electron' | 'web' | 'cli';
 }
 
-const unavailable = async (): Promise<Result<never>> => ({
-  ok: false,
-  error: { code: 'unavailable', message: 'Not implemented yet.' },
-});
+/** StartRunRequest plus optional recipe/model overrides (CLI flags; the window sends plain requests). */
+export type StartRunRequestExt = StartRunRequest & { recipe?: Partial<Recipe>; model?: { pool?: 'cls' | 'mean' } };
 
-export async function createLabService(_opts: LabServiceOptions): Promise<LabService> {
-  return {
-    system: unavailable,
-    presets: unavailable,
-    inspectData: unavailable,
-    listRuns: unavailable,
-    getRun: unavailable,
-    deleteRun: unavailable,
-    startRun: unavailable,
-    resumeRun: unavailable,
-    control: unavailable,
-    exportRun: unavailable,
-    subscribe: () => () => {},
-    close: async () => {},
-  };
+const ok = <T>(value: T): Result<T> => ({ ok: true, value });
+const fail = (code: LabError['code'], message: string, hint?: string): Result<never> => ({ ok: false, error: { code, message, ...(hint ? { hint } : {}) } });
+
+/** Any thrown error as a LabError with a readable message and no stack. */
+export function toLabError(e: unknown): LabError {
+  if (e instanceof DataError) return { code: 'bad-data', message: e.message };
+  if (e instanceof UsageError) return { code: e.code, message: e.message };
+  if (e instanceof BackendError) return { code: 'unavailable', message: e.message };
+  const code = (e as { code?: unknown })?.code;
+  const known: LabError['code'][] = ['bad-request', 'bad-data', 'not-found', 'conflict', 'unavailable', 'io', 'engine', 'internal'];
+  if (typeof code === 'string' && known.includes(code as LabError['code'])) return { code: code as LabError['code'], message: (e as Error).message };
+  if (typeof code === 'string' && /^E[A-Z]+$/.test(code)) return { code: 'io', message: (e as Error).message };
+  return { code: 'internal', message: e instanceof Error ? e.message : String(e) };
 }
+
+async function guard<T>(fn: () => Promise<T>): Promise<Result<T>> {
+  try {
+    return ok(await fn());
+  } catch (e) {
+    return { ok: false, error: toLabError(e) };
+  }
+}
+
+function appVersion(): string {
+  try {
+    const p = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../../package.json');
+    return (JSON.parse(fs.readFileSync(p, 'utf8')) as { version: string }).version;
+  } catch {
+    return '0.0.0';
+  }
+}
+
+function validateStart(req: StartRunRequestExt): void {
+  const bad = (m: string) => new UsageError(m);
+  if (!req || typeof req !== 'object') throw bad('startRun: the request must be an object');
+  if (typeof req.data !== 'string' || !req.data) throw bad('startRun: data must be a dataset spec such as builtin:digits');
+  if (typeof req.preset !== 'string') throw bad('startRun: preset must be a string');
+  if (typeof req.seed !== 'number') throw bad('startRun: seed must be a number');
+  if (typeof req.classesPerTask !== 'number') throw bad('startRun: classesPerTask must be a number');
+  if (typeof req.quick !== 'boolean') throw bad('startRun: quick must be true or false');
+  if (req.order !== undefined && (!Array.isArray(req.order) || req.order.some((c) => !Number.isInteger(c)))) throw bad('startRun: order must be a list of class indices');
+  if (req.tasks !== undefined && (!Number.isInteger(req.tasks) || req.tasks < 1)) throw bad('startRun: tasks must be a positive integer');
+}
+
+export async function createLabService(opts: LabServiceOptions): Promise<LabService> {
+  const runsRoot = path.resolve(opts.runsRoot);
+  fs.mkdirSync(runsRoot, { recursive: true });
+  const hub = new EventHub();
+  const index = new RunIndex(runsRoot);
+  const active = new Map<string, CurriculumRunner>();
+  let backend: Promise<BackendInfo> | null = null;
+  const ensureBackend = (): Promise<BackendInfo> => {
+    if (!backend) {
+      backend = initBackend(opts.backend);
+      backend.catch(() => {
+        backend = null; // a later call may retry (e.g. after installing a driver)
+      });
+    }
+    return backend;
+  };
+  const deps = async (): Promise<SessionDeps> => ({ runsRoot, hub, index, backend: await ensureBackend() });
+
+  const launch = (runner: CurriculumRunner): void => {
+    active.set(runner.runId, runner);
+    runner
+      .start()
+      .catch(() => undefined) // failures are recorded as status 'failed' with their message
+      .finally(() => {
+        active.delete(runner.runId);
+        runner.dispose();
+      });
+  };
+  const busy = (): void => {
+    const live = [...active.values()].find((r) => r.status === 'running' || r.status === 'paused' || r.status === 'created');
+    if (live) throw new UsageError(`run ${live.runId} is already active; pause or stop it first`, 'conflict');
+  };
+
+  const service: LabService = {
+    system: () =>
+      guard(async (): Promise<SystemInfo> => {
+        const backends = await probeBackends();
+        let chosen: BackendName = backends.find((b) => b.available)?.name ?? 'cpu';
+        let adapter = null;
+        try {
+          const b = await ensureBackend();
+          chosen = b.name;
+          adapter = b.adapter;
+        } catch {
+          // reported through `backends[].reason`
+        }
+        const v = runtimeVersions();
+        return {
+          backends,
+          chosen,
+          adapter,
+          versions: { app: appVersion(), node: v.node, electron: v.electron, tfjs: v.tfjs, onnxruntime: v.onnxruntime },
+          host: opts.host === 'electron' ? 'electron' : 'web',
+          runsRoot,
+          platform: `${process.platform}-${process.arch}`,
+          cpus: os.cpus().length,
+        };
+      }),
+
+    presets: () =>
+      guard(async (): Promise<PresetInfo[]> =>
+        Object.entries(PRESETS).map(([name, cfg]) => ({
+          name,
+          description: PRESET_DESCRIPTIONS[name] ?? name,
+          imageShape: [...cfg.imageShape] as [number, number, number],
+          encoderParams: countSpecs(encoderSpecs(cfg)),
+          decoderParams: countSpecs(decoderSpecs(cfg)),
+        })),
+      ),
+
+    inspectData: (spec: string) =>
+      guard(async (): Promise<DataInspectResult> => {
+        if (typeof spec !== 'string') throw new UsageError('inspectData: spec must be a string');
+        const { inspectDataset } = await import('../data/inspect');
+        return inspectDataset(spec, { grid: true });
+      }),
+
+    listRuns: () => guard((): Promise<RunSummary[]> => index.list()),
+
+    getRun: (runId: string) =>
+      guard(async (): Promise<RunDetail> => {
+        if (typeof runId !== 'string' || !isValidRunId(runId)) throw new UsageError(`'${runId}' is not a valid run id`);
+        const dir = runDirOf(runsRoot, runId);
+        const run = readRunJson(dir);
+        const summary = summarizeRun(dir);
+        if (!run || !summary) throw new UsageError(`no run '${runId}' in ${runsRoot}`, 'not-found');
+        return { summary, config: run.config, classNames: run.data.classNames, metrics: readMetrics(dir), knowledge: readKnowledge(dir) };
+      }),
+
+    deleteRun: (runId: string) =>
+      guard(async () => {
+        if (typeof runId !== 'string' || !isValidRunId(runId)) throw new UsageError(`'${runId}' is not a valid run id`);
+        const dir = runDirOf(runsRoot, runId);
+        if (!fs.existsSync(path.join(dir, 'run.json'))) throw new UsageError(`no run '${runId}' in ${runsRoot}`, 'not-found');
+        if (active.has(runId)) throw new UsageError(`run ${runId} is active; stop it before deleting`, 'conflict');
+        const st = readStatus(dir);
+        if (st && (st.status === 'running' || st.status === 'paused') && pidAlive(st.pid) && st.pid !== process.pid)
+          throw new UsageError(`run ${runId} is active in process ${st.pid}; stop it before deleting`, 'conflict');
+        fs.rmSync(dir, { recursive: true, force: true });
+        await index.list();
+        return { deleted: runId };
+      }),
+
+    startRun: (req: StartRunRequest) =>
+      guard(async () => {
+        const r = req as StartRunRequestExt;
+        validateStart(r);
+        busy();
+        const runner = await createRun(await deps(), { req: r, recipe: r.recipe, model: r.model });
+        launch(runner);
+        return { runId: runner.runId };
+      }),
+
+    resumeRun: (runId: string) =>
+      guard(async () => {
+        if (typeof runId !== 'string' || !isValidRunId(runId)) throw new UsageError(`'${runId}' is not a valid run id`);
+        const a = active.get(runId);
+        if (a) {
+          a.resume();
+          return { runId };
+        }
+        busy();
+        const runner = await openRun(await deps(), runId);
+        launch(runner);
+        return { runId };
+      }),
+
+    control: (req: ControlRequest) =>
+      guard(async (): Promise<{ runId: string; status: RunStatus }> => {
+        if (!req || typeof req.runId !== 'string') throw new UsageError('control: runId is required');
+        const r = active.get(req.runId);
+        if (!r) throw new UsageError(`run ${req.runId} is not active in this engine (resume it first)`, 'not-found');
+        switch (req.action) {
+          case 'pause':
+            r.pause();
+            break;
+          case 'resume':
+            r.resume();
+            break;
+          case 'stop':
+            r.stop();
+            break;
+          case 'step':
+            if (req.steps !== undefined && (!Number.isInteger(req.steps) || req.steps < 1)) throw new UsageError('control step: steps must be a positive integer');
+            r.step(req.steps ?? 1);
+            break;
+          case 'nextTask':
+            r.nextTask();
+            break;
+          case 'autonomous':
+            r.setAutonomous(req.enabled ?? true);
+            break;
+          default:
+            throw new UsageError(`control: unknown action '${String((req as { action: unknown }).action)}'`);
+        }
+        return { runId: r.runId, status: r.status };
+      }),
+
+    exportRun: (req: ExportRequest): Promise<Result<ExportResult>> =>
+      guard(async () => {
+        let mod: { exportRun: (root: string, r: ExportRequest) => Promise<ExportResult> };
+        try {
+          mod = (await import('../export/exportRun')) as typeof mod;
+        } catch (e) {
+          throw Object.assign(new Error(`export is not available in this build (${(e as Error).message.split('\n')[0]})`), { code: 'unavailable' });
+        }
+        return mod.exportRun(runsRoot, req);
+      }),
+
+    subscribe: (listener) => hub.subscribe(listener),
+
+    close: async () => {
+      const runs = [...active.values()];
+      for (const r of runs) r.stop();
+      await Promise.all(runs.map((r) => r.start().catch(() => undefined)));
+      hub.close();
+    },
+  };
+  return service;
+}
+
+export { fail as labFailure };

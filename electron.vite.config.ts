@@ -1,0 +1,44 @@
+/**
+ * Three builds (electron-vite): main (with the engine as its own entry for the utilityProcess), the sandboxed
+ * preload (one self-contained CommonJS file: a sandboxed preload cannot load modules), and the React renderer.
+ * `electron-vite build` only bundles, so it works on machines without the Electron binary (CI, web mode).
+ */
+import { resolve } from 'node:path';
+import { defineConfig } from 'electron-vite';
+import react from '@vitejs/plugin-react';
+
+const root = import.meta.dirname;
+
+export default defineConfig({
+  main: {
+    build: {
+      outDir: resolve(root, 'out/main'),
+      // TF.js packages reached only transitively (models/ imports tfjs-core) must stay external too: a bundled
+      // second copy of tfjs-core would have its own backend registry, and setBackend would miss it.
+      externalizeDeps: { include: ['@tensorflow/tfjs-core', '@tensorflow/tfjs-backend-cpu', '@tensorflow/tfjs-node'] },
+      rolldownOptions: {
+        // The engine entry is also reached through `?modulePath` in main/index.ts, which bundles it separately.
+        input: { index: resolve(root, 'main/index.ts') },
+      },
+    },
+  },
+  preload: {
+    build: {
+      outDir: resolve(root, 'out/preload'),
+      // Bundle everything (only electron stays external): the sandbox has no module loader.
+      externalizeDeps: false,
+      rolldownOptions: {
+        input: { index: resolve(root, 'preload/index.ts') },
+        output: { format: 'cjs', entryFileNames: '[name].cjs' },
+      },
+    },
+  },
+  renderer: {
+    root: resolve(root, 'renderer'),
+    plugins: [react()],
+    build: {
+      outDir: resolve(root, 'out/renderer'),
+      rolldownOptions: { input: { index: resolve(root, 'renderer/index.html') } },
+    },
+  },
+});

@@ -1,0 +1,208 @@
+/**
+ * Closed-loop (CTRL) training throughput of the CRATE models, per TF.js backend, beside the PyTorch reference
+ * (/shared/bench/torch_closed_loop.py: same preset shapes, same step) measured on this machine in the same run.
+ *
+ *   npx tsx main/cli/benchModels.ts [--backend wasm] [--preset mnist-s] [--steps 3] [--json]
+ *
+ * Also measures, on wasm, the speed-up of the explicit-transpose matmul gradients (models/ops/matmul.ts) over
+ * plain tf.matMul with transpose flags. Timings are of whole steps including the losses' host reads.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { resolveConfig } from '../../models/crate/config';
+import { countParams } from '../../models/crate/params';
+import { setMatMulMode, type MatMulMode } from '../../models/ops/matmul';
+import { LoopState, closedLoopStep } from '../../models/training/closedLoop';
+import { resolveLoopConfig } from '../../models/training/config';
+
+export interface BenchOptions {
+  /** One backend, or all available non-reference ones (webgpu on real hardware, tensorflow, wasm) when omitted. */
+  backend?: string;
+  preset?: string;
+  json?: boolean;
+  /** Timed steps per measurement (after one warm-up step). */
+  steps?: number;
+}
+
+export interface BackendResult {
+  backend: string;
+  matmul: MatMulMode;
+  preset: string;
+  batch: number;
+  stepMs: number;
+  stepsPerS: number;
+  samplesPerS: number;
+  T: number;
+  finite: boolean;
+}
+
+export interface BenchReport {
+  preset: string;
+  batch: number;
+  params: number;
+  results: BackendResult[];
+  /** wasm: step time with transpose flags ÷ step time with explicit-transpose gradients. */
+  customGradSpeedup: number | null;
+  torch: { samplesPerS: number; stepMs: number; threads: number; version: string } | { error: string } | null;
+  /** best TF.js samples/s ÷ PyTorch CPU samples/s. */
+  ratioToTorch: number | null;
+}
+
+const NUM_CLASSES = 10;
+const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
+
+async function activate(name: string): Promise<boolean> {
+  try {
+    const backends = await import('../engine/backends');
+    await backends.initBackend(name as Parameters<typeof backends.initBackend>[0]);
+    return true;
+  } catch {
+    // Fallback when the engine's backend module is missing or refuses: plain TF.js registration.
+    if (name === 'wasm') await import('@tensorflow/tfjs-backend-wasm');
+    try {
+      return (await tf.setBackend(name)) && tf.getBackend() === name;
+    } catch {
+      return false;
+    }
+  }
+}
+
+async function candidateBackends(): Promise<string[]> {
+  try {
+    const { probeBackends, probeWebGpu } = await import('../engine/backends');
+    const avail = (await probeBackends()).filter((b) => b.available).map((b) => b.name as string);
+    const softwareGpu = avail.includes('webgpu') && (await probeWebGpu()).software;
+    // cpu is the pure-JS reference: minutes per mnist-s step, so only on request.
+    return avail.filter((b) => b !== 'cpu' && !(b === 'webgpu' && softwareGpu));
+  } catch {
+    return ['wasm'];
+  }
+}
+
+async function timeSteps(backend: string, presetName: string, steps: number, matmul: MatMulMode): Promise<BackendResult> {
+  const cfg = resolveConfig(presetName);
+  const state = new LoopState(cfg, resolveLoopConfig(), 0);
+  const n = cfg.batchSize;
+  const x = tf.randomUniform([n, ...cfg.imageShape], -1, 1, 'float32', 1) as tf.Tensor4D;
+  const labels = Int32Array.from({ length: n }, (_, i) => i % NUM_CLASSES);
+  setMatMulMode(matmul);
+  try {
+    await closedLoopStep(state, x, labels, NUM_CLASSES); // warm-up: kernels, Adam slots
+    const t0 = performance.now();
+    let T = NaN;
+    for (let i = 0; i < steps; i++) T = (await closedLoopStep(state, x, labels, NUM_CLASSES)).T;
+    const stepMs = (performance.now() - t0) / steps;
+    return {
+      backend,
+      matmul,
+      preset: presetName,
+      batch: n,
+      stepMs,
+      stepsPerS: 1000 / stepMs,
+      samplesPerS: (1000 * n) / stepMs,
+      T,
+      finite: Number.isFinite(T),
+    };
+  } finally {
+    setMatMulMode('explicit');
+    state.dispose();
+    x.dispose();
+  }
+}
+
+function runTorch(presetName: string, steps: number): Promise<BenchReport['torch']> {
+  const script = resolve(repoRoot, '../shared/bench/torch_closed_loop.py');
+  if (!existsSync(script)) return Promise.resolve({ error: `reference script not found at ${script}` });
+  if (!existsSync('/usr/bin/python3')) return Promise.resolve({ error: '/usr/bin/python3 not found' });
+  const args = [script, '--device', 'cpu', '--preset', presetName, '--steps', String(steps), '--warmup', '1'];
+  return new Promise((done) => {
+    const p = spawn('/usr/bin/python3', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    p.stdout.on('data', (d) => (out += d));
+    p.stderr.on('data', (d) => (err += d));
+    p.on('error', (e) => done({ error: `could not start python3: ${e.message}` }));
+    p.on('close', (code) => {
+      const line = out.trim().split('\n').pop() ?? '';
+      try {
+        const r = JSON.parse(line) as { samples_per_s: number; step_ms: number; threads: number; version: string };
+        done({ samplesPerS: r.samples_per_s, stepMs: r.step_ms, threads: r.threads, version: r.version });
+      } catch {
+        done({ error: `torch reference exited ${code}: ${(err.trim().split('\n').pop() ?? '').slice(0, 200)}` });
+      }
+    });
+  });
+}
+
+export async function benchModels(opts: BenchOptions = {}): Promise<BenchReport> {
+  const presetName = opts.preset ?? 'mnist-s';
+  const steps = opts.steps ?? 3;
+  const cfg = resolveConfig(presetName); // throws a clear message for an unknown preset
+  if (!Number.isInteger(steps) || steps < 1) throw new Error(`benchModels: steps must be a positive integer, got ${steps}`);
+  const log = (s: string) => {
+    if (!opts.json) process.stdout.write(`${s}\n`);
+  };
+  const backends = opts.backend ? [opts.backend] : await candidateBackends();
+  const results: BackendResult[] = [];
+  let customGradSpeedup: number | null = null;
+  const probeState = new LoopState(cfg, resolveLoopConfig(), 0);
+  const params = countParams(probeState.enc) + countParams(probeState.dec);
+  probeState.dispose();
+  log(`closed-loop step, preset ${presetName} (batch ${cfg.batchSize}, ${params.toLocaleString('en')} params), ${steps} timed steps`);
+  for (const b of backends) {
+    if (!(await activate(b))) {
+      log(`  ${b}: unavailable, skipped`);
+      continue;
+    }
+    const r = await timeSteps(b, presetName, steps, 'explicit');
+    results.push(r);
+    log(`  ${b.padEnd(10)} ${r.stepMs.toFixed(0).padStart(7)} ms/step  ${r.stepsPerS.toFixed(3)} steps/s  ${r.samplesPerS.toFixed(1)} samples/s`);
+    if (b === 'wasm') {
+      const flags = await timeSteps(b, presetName, steps, 'flags');
+      results.push(flags);
+      customGradSpeedup = flags.stepMs / r.stepMs;
+      log(`  wasm with tf.matMul transpose flags: ${flags.stepMs.toFixed(0)} ms/step → explicit-transpose gradients are ${customGradSpeedup.toFixed(2)}× faster`);
+    }
+  }
+  log('  PyTorch reference (CPU)...');
+  const torch = await runTorch(presetName, steps);
+  const best = results.filter((r) => r.matmul === 'explicit').reduce((m, r) => Math.max(m, r.samplesPerS), 0);
+  const ratioToTorch = torch && 'samplesPerS' in torch && best > 0 ? best / torch.samplesPerS : null;
+  if (torch && 'samplesPerS' in torch) {
+    log(`  torch ${torch.version} cpu (${torch.threads} threads): ${torch.stepMs.toFixed(0)} ms/step, ${torch.samplesPerS.toFixed(1)} samples/s`);
+    if (ratioToTorch !== null) log(`  best TF.js / PyTorch CPU samples/s = ${ratioToTorch.toFixed(3)}`);
+  } else if (torch) {
+    log(`  torch reference unavailable: ${torch.error}`);
+  }
+  const report: BenchReport = { preset: presetName, batch: cfg.batchSize, params, results, customGradSpeedup, torch, ratioToTorch };
+  if (opts.json) process.stdout.write(`${JSON.stringify(report)}\n`);
+  return report;
+}
+
+function parseArgs(argv: string[]): BenchOptions {
+  const opts: BenchOptions = {};
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const next = () => {
+      const v = argv[++i];
+      if (v === undefined) throw new Error(`${a} needs a value`);
+      return v;
+    };
+    if (a === '--backend') opts.backend = next();
+    else if (a === '--preset') opts.preset = next();
+    else if (a === '--steps') opts.steps = Number(next());
+    else if (a === '--json') opts.json = true;
+    else throw new Error(`unknown option ${a} (expected --backend, --preset, --steps, --json)`);
+  }
+  return opts;
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
+  benchModels(parseArgs(process.argv.slice(2))).catch((e: unknown) => {
+    process.stderr.write(`benchModels: ${e instanceof Error ? e.message : String(e)}\n`);
+    process.exitCode = 1;
+  });
+}

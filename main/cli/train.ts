@@ -1,0 +1,393 @@
+// `train`, `resume RUN`, `eval RUN`, `runs`: the engine run in-process (no child process), with a progress bar on a
+// terminal or, with --json, one JSON object per line on stdout ending with {"type":"summary", …}.
+// Exit codes: 0 success, 2 bad input or usage, 1 failure.
+import { Command, InvalidArgumentError, Option } from 'commander';
+import * as path from 'node:path';
+import type { BackendChoice, LabEvent, MetricRecord, RunSummary, TaskRecord } from '../../preload/api';
+import { DataError } from '../data/dataError';
+import { BackendError, initBackend } from '../engine/backends';
+import { parseOrder } from '../engine/curriculum';
+import { evaluateRun } from '../engine/evalRun';
+import { EventHub } from '../engine/events';
+import type { Recipe } from '../engine/recipe';
+import type { CurriculumRunner, EngineTaskRecord } from '../engine/runner';
+import { createRun, openRun, UsageError, type SessionDeps } from '../engine/session';
+import { RunIndex } from '../store/runIndex';
+import { readMetrics, runDirOf } from '../store/runFiles';
+
+const BACKENDS = ['auto', 'webgpu', 'tensorflow', 'wasm', 'cpu'];
+
+function num(v: string): number {
+  const n = Number(v);
+  if (!Number.isFinite(n)) throw new InvalidArgumentError(`expected a number, got '${v}'`);
+  return n;
+}
+function int(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n)) throw new InvalidArgumentError(`expected an integer, got '${v}'`);
+  return n;
+}
+function posInt(v: string): number {
+  const n = int(v);
+  if (n < 1) throw new InvalidArgumentError(`expected a positive integer, got '${v}'`);
+  return n;
+}
+
+interface CommonOpts {
+  runsRoot: string;
+  backend: BackendChoice;
+  json?: boolean;
+}
+
+interface TrainOpts extends CommonOpts {
+  data: string;
+  preset: string;
+  seed: number;
+  classesPerTask: number;
+  order?: string;
+  tasks?: number;
+  quick?: boolean;
+  watch?: string;
+  name?: string;
+  checkpointEvery?: number;
+  keep?: number;
+  eps2?: number;
+  lr?: number;
+  lrEncoder?: number;
+  lrDecoder?: number;
+  laterLrScale?: number;
+  beta1?: number;
+  lambda?: number;
+  epochs?: number;
+  warmupEpochs?: number;
+  laterWarmupEpochs?: number;
+  batch?: number;
+  pool?: 'cls' | 'mean';
+  maxPerClass?: number;
+  anchor?: number;
+  memDirections?: number;
+  memExplore?: number;
+  memPerDirection?: number;
+  rank?: number;
+  baselines: boolean;
+  baselineEpochScale?: number;
+  memory: boolean;
+  freezeAfterFirst?: boolean;
+}
+
+function recipeFrom(o: TrainOpts): Partial<Recipe> {
+  return {
+    eps2: o.eps2,
+    lrEncoder: o.lrEncoder ?? o.lr,
+    lrDecoder: o.lrDecoder ?? o.lr,
+    laterLrScale: o.laterLrScale,
+    beta1: o.beta1,
+    lambdaNew: o.lambda,
+    epochs: o.epochs,
+    warmupEpochs: o.warmupEpochs,
+    laterWarmupEpochs: o.laterWarmupEpochs,
+    batchSize: o.batch,
+    maxPerClass: o.maxPerClass,
+    anchorWeight: o.anchor,
+    memDirections: o.memDirections,
+    memExplore: o.memExplore,
+    memPerDirection: o.memPerDirection,
+    subspaceRank: o.rank,
+    checkpointEvery: o.checkpointEvery,
+    keep: o.keep,
+    baselines: o.baselines,
+    baselineEpochScale: o.baselineEpochScale,
+    noMemory: o.memory === false ? true : undefined,
+    freezeAfterFirst: o.freezeAfterFirst,
+  };
+}
+
+const out = (obj: unknown) => process.stdout.write(JSON.stringify(obj) + '\n');
+
+/** A one-line progress bar on stderr, redrawn at most 10×/s. */
+class ProgressBar {
+  private last = 0;
+  private shown = false;
+  constructor(private readonly enabled: boolean) {}
+  update(e: Extract<LabEvent, { type: 'progress' }>): void {
+    if (!this.enabled) return;
+    const now = Date.now();
+    if (now - this.last < 100) return;
+    this.last = now;
+    const frac = e.taskSteps > 0 ? Math.min(1, e.taskStep / e.taskSteps) : 0;
+    const width = 24;
+    const fill = Math.round(frac * width);
+    const eta = e.etaSec !== null ? `${Math.round(e.etaSec)}s` : '?';
+    const line = `task ${e.task + 1}/${e.tasksTotal} [${'#'.repeat(fill)}${'.'.repeat(width - fill)}] ${e.taskStep}/${e.taskSteps}  T ${e.T.toFixed(2)}  ${Math.round(e.samplesPerSec)} img/s  eta ${eta}`;
+    process.stderr.write(`\r${line.slice(0, (process.stderr.columns ?? 120) - 1)}\x1b[K`);
+    this.shown = true;
+  }
+  clear(): void {
+    if (this.shown) process.stderr.write('\r\x1b[K');
+    this.shown = false;
+  }
+}
+
+const pct = (v: number) => `${(v * 100).toFixed(1)}%`;
+
+function printTask(r: EngineTaskRecord, classNames: string[]): void {
+  const names = r.seen.map((c) => classNames[c] ?? String(c));
+  process.stderr.write(`task ${r.task + 1}: learned ${r.classes.map((c) => classNames[c]).join(', ')} — all seen: ${pct(r.accAllMemory)} from memory, ${pct(r.accAllPaper)} paper protocol (replayed memory ${pct(r.accAllMemoryReplayed)})\n`);
+  process.stderr.write(`  class   ${names.map((n) => n.padStart(6)).join('')}\n`);
+  process.stderr.write(`  memory  ${r.accMemory.map((a) => pct(a).padStart(6)).join('')}\n`);
+  process.stderr.write(`  paper   ${r.accPaper.map((a) => pct(a).padStart(6)).join('')}\n`);
+}
+
+interface Summary {
+  type: 'summary';
+  runId: string;
+  status: string;
+  message?: string;
+  classes: string[];
+  accuracy_matrix: number[][];
+  accuracy_matrix_paper: number[][];
+  average_incremental_accuracy: number | null;
+  average_incremental_accuracy_paper: number | null;
+  last_accuracy: number | null;
+  last_accuracy_paper: number | null;
+  last_accuracy_replayed: number | null;
+  memory_protocol: string;
+  memory_bytes: number | null;
+  elapsed_seconds: number;
+  samples_per_second: number | null;
+  backend: string;
+  baselines: Record<string, number>;
+}
+
+function summaryOf(runner: CurriculumRunner, runsRoot: string, backend: string, classNames: string[]): Summary {
+  const h = runner.history;
+  const last = h[h.length - 1];
+  const metrics: MetricRecord[] = readMetrics(runDirOf(runsRoot, runner.runId));
+  const sps = metrics.length ? metrics.reduce((a, m) => a + m.samplesPerSec, 0) / metrics.length : null;
+  return {
+    type: 'summary',
+    runId: runner.runId,
+    status: runner.status,
+    ...(runner.lastMessage ? { message: runner.lastMessage } : {}),
+    classes: last ? last.seen.map((c) => classNames[c] ?? String(c)) : [],
+    accuracy_matrix: h.map((r) => r.accMemory),
+    accuracy_matrix_paper: h.map((r) => r.accPaper),
+    average_incremental_accuracy: last ? last.avgIncrementalMemory : null,
+    average_incremental_accuracy_paper: last ? last.avgIncrementalPaper : null,
+    last_accuracy: last ? last.accAllMemory : null,
+    last_accuracy_paper: last ? last.accAllPaper : null,
+    last_accuracy_replayed: last ? last.accAllMemoryReplayed ?? null : null,
+    memory_protocol: last?.memoryProtocol ?? 'stored',
+    memory_bytes: last ? last.memoryBytes : null,
+    elapsed_seconds: runner.elapsed,
+    samples_per_second: sps,
+    backend,
+    baselines: last?.baselines ?? {},
+  };
+}
+
+function exitCodeFor(e: unknown): number {
+  return e instanceof UsageError || e instanceof DataError || e instanceof InvalidArgumentError ? 2 : e instanceof BackendError ? 2 : 1;
+}
+
+function reportError(e: unknown, json: boolean | undefined): void {
+  const msg = e instanceof Error ? e.message : String(e);
+  if (json) out({ type: 'error', code: exitCodeFor(e) === 2 ? 'bad-input' : 'failure', message: msg });
+  process.stderr.write(`error: ${msg}\n`);
+  process.exitCode = exitCodeFor(e);
+}
+
+/** Drive a runner to its end, reporting as asked; sets process.exitCode. */
+async function drive(runner: CurriculumRunner, hub: EventHub, deps: SessionDeps, classNames: () => string[], json: boolean | undefined): Promise<void> {
+  const bar = new ProgressBar(!json && process.stderr.isTTY === true);
+  hub.subscribe((e) => {
+    if (json) {
+      if (e.type === 'snapshot' || e.type === 'reconstructions') return; // large; the window asks for these
+      out(e);
+      return;
+    }
+    if (e.type === 'progress') bar.update(e);
+    else if (e.type === 'task-result') {
+      bar.clear();
+      printTask(e.record as EngineTaskRecord, classNames());
+    } else if (e.type === 'log' && e.level !== 'info') {
+      bar.clear();
+      process.stderr.write(`${e.level}: ${e.message}\n`);
+    } else if (e.type === 'knowledge' && (e.record.event === 'divergence' || e.record.event === 'watch-found' || e.record.event === 'resumed')) {
+      bar.clear();
+      process.stderr.write(`${e.record.message}\n`);
+    }
+  });
+  let signals = 0;
+  const onSignal = () => {
+    signals++;
+    if (signals > 1) process.exit(130);
+    process.stderr.write('\nstopping after the current step (checkpoint first); press Ctrl+C again to quit now\n');
+    runner.stop();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    await runner.start();
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    bar.clear();
+  }
+  const s = summaryOf(runner, deps.runsRoot, deps.backend.name, classNames());
+  runner.dispose();
+  if (json) out(s);
+  else {
+    process.stderr.write(`\nrun ${s.runId}: ${s.status}${s.message ? ` (${s.message})` : ''} in ${s.elapsed_seconds.toFixed(1)} s on ${s.backend}\n`);
+    if (s.last_accuracy !== null) {
+      process.stdout.write(`accuracy matrix (from memory; rows = after each task, columns = ${s.classes.join(' ')}):\n`);
+      for (const row of s.accuracy_matrix) process.stdout.write(`  ${row.map((a) => a.toFixed(3)).join(' ')}\n`);
+      process.stdout.write(`last accuracy ${s.last_accuracy.toFixed(3)} from memory, ${s.last_accuracy_paper!.toFixed(3)} paper protocol; average incremental ${s.average_incremental_accuracy!.toFixed(3)} / ${s.average_incremental_accuracy_paper!.toFixed(3)}\n`);
+      const b = Object.entries(s.baselines).map(([k, v]) => `${k} ${v.toFixed(3)}`);
+      if (b.length) process.stdout.write(`baselines: ${b.join(', ')}\n`);
+    }
+  }
+  process.exitCode = runner.status === 'finished' || runner.status === 'stopped' ? 0 : 1;
+}
+
+async function setup(o: CommonOpts): Promise<{ deps: SessionDeps; hub: EventHub }> {
+  const backend = await initBackend(o.backend);
+  const hub = new EventHub(o.json ? 500 : 100);
+  const runsRoot = path.resolve(o.runsRoot);
+  return { deps: { runsRoot, hub, index: new RunIndex(runsRoot), backend }, hub };
+}
+
+async function train(o: TrainOpts): Promise<void> {
+  try {
+    const order = o.order !== undefined ? parseOrder(o.order) : undefined;
+    const { deps, hub } = await setup(o);
+    const runner = await createRun(deps, {
+      req: { data: o.data, preset: o.preset, backend: o.backend, classesPerTask: o.classesPerTask, seed: o.seed, quick: !!o.quick, name: o.name, order, tasks: o.tasks, autonomous: true, watchDir: o.watch ? path.resolve(o.watch) : undefined },
+      recipe: recipeFrom(o),
+      model: o.pool ? { pool: o.pool } : undefined,
+    });
+    if (!o.json) process.stderr.write(`run ${runner.runId} in ${runner.runDir} (backend ${deps.backend.name})\n`);
+    const names = () => (runner as unknown as { d: { data: { classNames: string[] } } }).d.data.classNames;
+    await drive(runner, hub, deps, names, o.json);
+  } catch (e) {
+    reportError(e instanceof Error && /^(class order|--order|--tasks)/.test(e.message) ? new UsageError(e.message) : e, o.json);
+  }
+}
+
+async function resume(runId: string, o: CommonOpts): Promise<void> {
+  try {
+    const { deps, hub } = await setup(o);
+    const runner = await openRun(deps, runId);
+    if (!o.json) process.stderr.write(`resuming run ${runId} at task ${runner.pos.task + 1}, step ${runner.pos.step}\n`);
+    const names = () => (runner as unknown as { d: { data: { classNames: string[] } } }).d.data.classNames;
+    await drive(runner, hub, deps, names, o.json);
+  } catch (e) {
+    reportError(e, o.json);
+  }
+}
+
+async function evalCmd(runId: string, o: CommonOpts): Promise<void> {
+  try {
+    await initBackend(o.backend);
+    const r = await evaluateRun(path.resolve(o.runsRoot), runId);
+    if (o.json) out({ type: 'eval', ...r });
+    else {
+      process.stdout.write(`run ${runId} at step ${r.step}: ${pct(r.accAllMemory)} from memory, ${pct(r.accAllPaper)} paper protocol\n`);
+      r.seen.forEach((c, i) => process.stdout.write(`  ${r.classNames[i].padEnd(12)} ${pct(r.accMemory[i]).padStart(6)}  ${pct(r.accPaper[i]).padStart(6)}\n`));
+    }
+    process.exitCode = 0;
+  } catch (e) {
+    reportError(e, o.json);
+  }
+}
+
+async function runsCmd(o: { runsRoot: string; json?: boolean }): Promise<void> {
+  try {
+    const list: RunSummary[] = await new RunIndex(path.resolve(o.runsRoot)).list();
+    if (o.json) for (const r of list) out({ type: 'run', ...r });
+    else if (!list.length) process.stdout.write(`no runs in ${path.resolve(o.runsRoot)}\n`);
+    else {
+      process.stdout.write(`${'id'.padEnd(21)} ${'status'.padEnd(11)} ${'tasks'.padEnd(6)} ${'memory'.padStart(7)} ${'paper'.padStart(7)}  preset / data\n`);
+      for (const r of list)
+        process.stdout.write(
+          `${r.id.padEnd(21)} ${r.status.padEnd(11)} ${`${r.tasksDone}/${r.tasksTotal}`.padEnd(6)} ${(r.lastAccuracy === null ? '-' : pct(r.lastAccuracy)).padStart(7)} ${(r.lastAccuracyPaper === null ? '-' : pct(r.lastAccuracyPaper)).padStart(7)}  ${r.preset} / ${r.data}\n`,
+        );
+    }
+    process.exitCode = 0;
+  } catch (e) {
+    reportError(e, o.json);
+  }
+}
+
+const runsRootOption = () => new Option('--runs-root <dir>', 'folder holding the runs (default $CRATE_LAB_RUNS or ./runs)').default(path.resolve(process.env['CRATE_LAB_RUNS'] ?? 'runs'));
+const backendOption = () => new Option('--backend <name>', 'TF.js backend').choices(BACKENDS).default('auto');
+
+export function registerTrainCommands(program: Command): void {
+  program
+    .command('train')
+    .description('learn a dataset class-incrementally, task by task, with the closed loop and structured memory')
+    .option('--data <spec>', 'builtin:digits | idx:DIR | cifar:DIR | folder:DIR | npy:FILE', 'builtin:digits')
+    .option('--preset <name>', 'model preset (tiny, mnist-s, cifar-s, mnist-p4)', 'mnist-s')
+    .addOption(backendOption())
+    .option('--seed <n>', 'seed of initialisation, batches and memory sampling', int, 10)
+    .addOption(runsRootOption())
+    .option('--classes-per-task <n>', 'new classes per task', posInt, 2)
+    .option('--order <list>', 'class order, e.g. 3,1,0,2 (default natural order)')
+    .option('--tasks <n>', 'learn only the first N tasks', posInt)
+    .option('--quick', 'a reduced schedule for a quick look')
+    .option('--watch <dir>', 'after the curriculum, learn each new class folder that appears in DIR (stable for 2 s)')
+    .option('--name <text>', 'run name shown in the run browser')
+    .option('--checkpoint-every <n>', 'checkpoint every N steps (and at every task end)', posInt)
+    .option('--keep <k>', 'keep the last K checkpoints', posInt)
+    .option('--json', 'one JSON object per line on stdout; the last is {"type":"summary",…}')
+    .option('--eps2 <x>', 'ε² of the coding rates', num)
+    .option('--lr <x>', 'learning rate of both networks', num)
+    .option('--lr-encoder <x>', 'encoder learning rate', num)
+    .option('--lr-decoder <x>', 'decoder learning rate', num)
+    .option('--later-lr-scale <x>', 'learning-rate multiplier for tasks after the first', num)
+    .option('--beta1 <x>', 'Adam β₁', num)
+    .option('--lambda <x>', 'λ on the new-class paired terms when memory is replayed', num)
+    .option('--epochs <n>', 'closed-loop epochs per task', int)
+    .option('--warmup-epochs <n>', 'supervised MCR² encoder epochs on the first task before the loop closes', int)
+    .option('--later-warmup-epochs <n>', 'supervised MCR² epochs (new classes + memory vectors) before each later loop', int)
+    .option('--batch <n>', 'images per step', posInt)
+    .addOption(new Option('--pool <kind>', 'feature pooling').choices(['cls', 'mean']))
+    .option('--max-per-class <n>', 'use at most N training images per class', posInt)
+    .option('--anchor <w>', 'weight of the memory anchor ‖f(g(Z_mem)) − Z_mem‖² in later tasks', num)
+    .option('--mem-directions <n>', 'memory: principal directions per class', posInt)
+    .option('--mem-explore <n>', 'memory: top samples per direction', posInt)
+    .option('--mem-per-direction <n>', 'memory: vectors drawn per direction', posInt)
+    .option('--rank <r>', 'nearest-subspace rank', posInt)
+    .option('--no-baselines', 'skip the baselines of the final summary')
+    .option('--baseline-epoch-scale <x>', 'schedule fraction for the no-memory baseline re-run', num)
+    .option('--no-memory', 'ablation: learn later tasks without replaying memory')
+    .option('--freeze-after-first', 'ablation: freeze the encoder after the first task')
+    .action((o: TrainOpts) => train(o));
+
+  program
+    .command('resume')
+    .description('continue a run from its last checkpoint')
+    .argument('<run>', 'run id (see `runs`)')
+    .addOption(backendOption())
+    .addOption(runsRootOption())
+    .option('--json', 'one JSON object per line on stdout; the last is {"type":"summary",…}')
+    .action((id: string, o: CommonOpts) => resume(id, o));
+
+  program
+    .command('eval')
+    .description("evaluate a run's newest checkpoint on the test split of the classes it has learned")
+    .argument('<run>', 'run id')
+    .addOption(backendOption())
+    .addOption(runsRootOption())
+    .option('--json', 'print one JSON object')
+    .action((id: string, o: CommonOpts) => evalCmd(id, o));
+
+  program
+    .command('runs')
+    .description('list the runs in the runs folder')
+    .addOption(runsRootOption())
+    .option('--json', 'one JSON object per run')
+    .action((o: { runsRoot: string; json?: boolean }) => runsCmd(o));
+}
+
+export type { TaskRecord };

@@ -1,0 +1,295 @@
+// LoopModel on top of models/: CRATE encoder/decoder, the closed-loop step and the MCR² warm-up (models/training),
+// plus the engine's recipe extensions (memory rows in the warm-up's ΔR, the memory anchor). All tensors are created
+// and freed here; the runner sees Float32Arrays and numbers only.
+import * as tf from '@tensorflow/tfjs';
+import type { CrateConfig } from '../../models/crate/config';
+import { decode } from '../../models/crate/decoder';
+import { encode, encodeDiagnostics } from '../../models/crate/encoder';
+import { disposeParams, initEncoderParams, type ParamMap } from '../../models/crate/params';
+import { closedLoopObjective, rateReduction } from '../../models/losses/rateReduction';
+import { closedLoopStep, LoopState, mcr2Step, type ReplayMemory } from '../../models/training/closedLoop';
+import { resolveLoopConfig } from '../../models/training/config';
+import type { TensorRecord } from '../store/checkpoints';
+import type { Encoder, LoopModel, MemoryReplay, StepStats, TrainBatch } from './loopModel';
+import type { Recipe } from './recipe';
+
+const INFER_BATCH = 256;
+
+async function paramsToRecords(prefix: string, p: ParamMap, out: Map<string, TensorRecord>): Promise<void> {
+  for (const [name, v] of p) out.set(`${prefix}${name}`, { shape: [...v.shape], dtype: 'float32', data: (await v.data()) as Float32Array });
+}
+
+function assignParams(prefix: string, p: ParamMap, t: Map<string, TensorRecord>, what: string): void {
+  for (const [name, v] of p) {
+    const r = t.get(`${prefix}${name}`);
+    if (!r) throw new Error(`checkpoint: ${what} lacks '${name}'`);
+    if (r.shape.join() !== v.shape.join()) throw new Error(`checkpoint: '${name}' is [${r.shape}], the model expects [${v.shape}] (changed preset?)`);
+    const value = tf.tensor(r.data as Float32Array, r.shape);
+    v.assign(value);
+    value.dispose();
+  }
+}
+
+/** f(x) in inference batches; returns (n, F). */
+async function encodeHost(enc: ParamMap, cfg: CrateConfig, x: Float32Array, n: number): Promise<Float32Array> {
+  const [C, H, W] = cfg.imageShape;
+  const S = C * H * W;
+  const out = new Float32Array(n * cfg.featureDim);
+  for (let i = 0; i < n; i += INFER_BATCH) {
+    const b = Math.min(INFER_BATCH, n - i);
+    const z = tf.tidy(() => encode(enc, cfg, tf.tensor4d(x.subarray(i * S, (i + b) * S), [b, C, H, W])));
+    out.set(await z.data(), i * cfg.featureDim); // sync point: evaluation only
+    z.dispose();
+  }
+  return out;
+}
+
+export class CrateLoopModel implements LoopModel {
+  readonly featureDim: number;
+  readonly imageSize: number;
+  private readonly state: LoopState;
+  private replay: (ReplayMemory & { newClasses: number[]; anchorWeight: number; anchorTarget: tf.Tensor2D | null }) | null = null;
+
+  constructor(
+    readonly cfg: CrateConfig,
+    private readonly recipe: Recipe,
+    seed: number,
+  ) {
+    this.featureDim = cfg.featureDim;
+    this.imageSize = cfg.imageShape[0] * cfg.imageShape[1] * cfg.imageShape[2];
+    const loop = resolveLoopConfig({
+      eps2: recipe.eps2,
+      lrEncoder: recipe.lrEncoder,
+      lrDecoder: recipe.lrDecoder,
+      beta1: recipe.beta1,
+      beta2: recipe.beta2,
+      lambdaNew: recipe.lambdaNew,
+    });
+    this.state = new LoopState(cfg, loop, seed);
+  }
+
+  encode(x: Float32Array, n: number): Promise<Float32Array> {
+    return encodeHost(this.state.enc, this.cfg, x, n);
+  }
+
+  async decode(z: Float32Array, n: number): Promise<Float32Array> {
+    const F = this.featureDim;
+    const out = new Float32Array(n * this.imageSize);
+    for (let i = 0; i < n; i += INFER_BATCH) {
+      const b = Math.min(INFER_BATCH, n - i);
+      const xh = tf.tidy(() => decode(this.state.dec, this.cfg, tf.tensor2d(z.subarray(i * F, (i + b) * F), [b, F])));
+      out.set(await xh.data(), i * this.imageSize);
+      xh.dispose();
+    }
+    return out;
+  }
+
+  async diagnostics(x: Float32Array, n: number): Promise<{ layerCompression: number[]; layerSparsity: number[] }> {
+    const xt = tf.tensor4d(x.subarray(0, n * this.imageSize), [n, ...this.cfg.imageShape]);
+    try {
+      const d = await encodeDiagnostics(this.state.enc, this.cfg, xt);
+      d.z.dispose();
+      return { layerCompression: d.layerCompression, layerSparsity: d.layerSparsity };
+    } finally {
+      xt.dispose();
+    }
+  }
+
+  private batchTensor(b: TrainBatch): tf.Tensor4D {
+    return tf.tensor4d(b.x.subarray(0, b.n * this.imageSize), [b.n, ...this.cfg.imageShape]);
+  }
+
+  async warmupStep(b: TrainBatch, mem: { z: Float32Array; labels: Int32Array; m: number } | null): Promise<StepStats> {
+    const x = this.batchTensor(b);
+    try {
+      if (!mem || mem.m === 0) {
+        const r = await mcr2Step(this.state, x, b.labels, b.k);
+        return { lossEncoder: r.loss, lossDecoder: 0, T: r.deltaRZ, deltaRZ: r.deltaRZ, deltaRZhat: 0, pairTerm: 0 };
+      }
+      // old classes take part in ΔR through their fixed memory vectors: new subspaces are pushed away from them
+      const zMem = tf.tensor2d(mem.z, [mem.m, this.featureDim]);
+      const labels = new Int32Array(b.n + mem.m);
+      labels.set(b.labels);
+      labels.set(mem.labels, b.n);
+      const { value, grads } = this.state.encoderOptimizer.computeGradients(
+        () => tf.neg(rateReduction(tf.concat([encode(this.state.enc, this.cfg, x), zMem]) as tf.Tensor2D, labels, b.k, this.recipe.eps2)) as tf.Scalar,
+        this.state.encoderVars(),
+      );
+      this.state.encoderOptimizer.applyGradients(grads as unknown as Parameters<tf.AdamOptimizer['applyGradients']>[0]);
+      tf.dispose(grads);
+      zMem.dispose();
+      const loss = (await value.data())[0]; // sync point: one per step
+      value.dispose();
+      return { lossEncoder: loss, lossDecoder: 0, T: -loss, deltaRZ: -loss, deltaRZhat: 0, pairTerm: 0 };
+    } finally {
+      x.dispose();
+    }
+  }
+
+  setReplay(mem: MemoryReplay | null, xMem: Float32Array | null): void {
+    if (this.replay) tf.dispose([this.replay.zMem, this.replay.xMem, ...(this.replay.anchorTarget ? [this.replay.anchorTarget] : [])]);
+    this.replay = null;
+    if (!mem || mem.m === 0 || !xMem) return;
+    this.replay = {
+      zMem: tf.tensor2d(mem.z, [mem.m, this.featureDim]),
+      yMem: mem.labels,
+      xMem: tf.tensor4d(xMem, [mem.m, ...this.cfg.imageShape]),
+      newClasses: mem.newClasses,
+      anchorWeight: mem.anchorWeight,
+      anchorTarget: mem.anchorTarget ? tf.tensor2d(mem.anchorTarget, [mem.m, this.featureDim]) : null,
+    };
+    if (this.replay.anchorWeight > 0 && !this.replay.anchorTarget) throw new Error('memory anchor: no anchor target f₀(X_mem) given');
+  }
+
+  async loopStep(b: TrainBatch): Promise<StepStats> {
+    const x = this.batchTensor(b);
+    try {
+      if (!this.replay || this.replay.anchorWeight <= 0) {
+        const r = await closedLoopStep(this.state, x, b.labels, b.k, this.replay ? { memory: this.replay } : {});
+        return { lossEncoder: r.lossEncoder, lossDecoder: r.lossDecoder, T: r.T, deltaRZ: r.deltaRZ, deltaRZhat: r.deltaRZhat, pairTerm: r.pair };
+      }
+      return await this.anchoredStep(x, b);
+    } finally {
+      x.dispose();
+    }
+  }
+
+  /**
+   * The i-CTRL memory step (models/training closedLoopStep, code form of SPEC §5.1) with one addition in the encoder
+   * objective: w·mean‖f(X_mem) − f₀(X_mem)‖², f₀ the encoder at the start of the task. The decoded memory is the only
+   * stand-in for old images, so holding the encoder's response to it fixed is what should keep old classes where their
+   * stored memory says they are (bench README: without it, old features drift away from memory).
+   */
+  private async anchoredStep(x: tf.Tensor4D, b: TrainBatch): Promise<StepStats> {
+    const rep = this.replay!;
+    const { cfg, enc, dec } = this.state;
+    const n = b.n;
+    const m = rep.yMem.length;
+    const yAll = new Int32Array(n + m);
+    yAll.set(b.labels);
+    yAll.set(rep.yMem, n);
+    const weights = (old: number) => {
+      const w = new Array<number>(b.k).fill(0);
+      for (const y of rep.yMem) w[y] = old;
+      for (const y of b.labels) w[y] = this.recipe.lambdaNew;
+      return w;
+    };
+    // (1) encoder: X̂ = g(f(X)) computed first, so it is a constant of the encoder's gradient (CTRL detaches X̂)
+    const xHat = tf.tidy(() => decode(dec, cfg, encode(enc, cfg, x)));
+    const kept: { enc?: tf.Tensor1D } = {};
+    {
+      const { value, grads } = this.state.encoderOptimizer.computeGradients(() => {
+        const zNew = encode(enc, cfg, x); // (n, F)
+        const Z = tf.concat([zNew, rep.zMem]) as tf.Tensor2D; // (n+m, F)
+        const Zhat = encode(enc, cfg, tf.concat([xHat, rep.xMem]) as tf.Tensor4D); // (n+m, F)
+        const t = closedLoopObjective(Z, Zhat, yAll, b.k, this.recipe.eps2, { pairWeights: weights(-1) });
+        const zhatMem = tf.slice(Zhat, [n, 0], [m, cfg.featureDim]); // f(X_mem), (m, F)
+        const anchor = tf.mean(tf.sum(tf.square(tf.sub(zhatMem, rep.anchorTarget!)), 1));
+        kept.enc = tf.keep(tf.stack([t.T, t.deltaRZ, t.deltaRZhat, t.pair, anchor]) as tf.Tensor1D);
+        return tf.add(tf.neg(t.T), tf.mul(rep.anchorWeight, anchor)) as tf.Scalar;
+      }, this.state.encoderVars());
+      this.state.encoderOptimizer.applyGradients(grads as unknown as Parameters<tf.AdamOptimizer['applyGradients']>[0]);
+      tf.dispose(grads);
+      value.dispose();
+      xHat.dispose();
+    }
+    // (2) decoder: as models/training closedLoopStep with memory
+    let decValue: tf.Scalar;
+    {
+      const zNew = tf.tidy(() => encode(enc, cfg, x));
+      const { value, grads } = this.state.decoderOptimizer.computeGradients(() => {
+        const xh = decode(dec, cfg, zNew);
+        const Z = tf.concat([zNew, rep.zMem]) as tf.Tensor2D;
+        const Zhat = encode(enc, cfg, tf.concat([xh, rep.xMem]) as tf.Tensor4D);
+        const t = closedLoopObjective(Z, Zhat, yAll, b.k, this.recipe.eps2, { pairWeights: weights(0) });
+        const replay = encode(enc, cfg, decode(dec, cfg, rep.zMem));
+        const zhatMem = tf.slice(Zhat, [n, 0], [m, cfg.featureDim]) as tf.Tensor2D;
+        const old = closedLoopObjective(replay, zhatMem, rep.yMem, b.k, this.recipe.eps2);
+        return tf.add(t.T, old.pair) as tf.Scalar;
+      }, this.state.decoderVars());
+      this.state.decoderOptimizer.applyGradients(grads as unknown as Parameters<tf.AdamOptimizer['applyGradients']>[0]);
+      tf.dispose(grads);
+      zNew.dispose();
+      decValue = value;
+    }
+    const all = tf.tidy(() => tf.concat([kept.enc!, tf.reshape(decValue, [1])]));
+    tf.dispose([kept.enc!, decValue]);
+    const v = await all.data(); // sync point: one per step
+    all.dispose();
+    return { T: v[0], lossEncoder: -v[0] + rep.anchorWeight * v[4], lossDecoder: v[5], deltaRZ: v[1], deltaRZhat: v[2], pairTerm: v[3] };
+  }
+
+  setLrScale(scale: number): void {
+    this.state.setLearningRates(this.recipe.lrEncoder * scale, this.recipe.lrDecoder * scale);
+  }
+
+  async exportState(): Promise<Map<string, TensorRecord>> {
+    const out = new Map<string, TensorRecord>();
+    await paramsToRecords('', this.state.enc, out);
+    await paramsToRecords('', this.state.dec, out);
+    // Adam state named by parameter (the names LoopState.setOptimizerState reads). Read here rather than through
+    // LoopState.getOptimizerState, which leaves the 'iter' scalar of tf's getWeights() undisposed (reported).
+    for (const [which, opt, params] of [['enc', this.state.encoderOptimizer, this.state.enc], ['dec', this.state.decoderOptimizer, this.state.dec]] as const) {
+      const byInternal = new Map([...params].map(([name, v]) => [v.name, name]));
+      const weights = await opt.getWeights(); // [iter, m…, v…]
+      for (let i = 0; i < weights.length; i++) {
+        const w = weights[i];
+        let name = 'iter';
+        if (i > 0) {
+          const slash = w.name.lastIndexOf('/');
+          const param = byInternal.get(w.name.slice(0, slash));
+          if (!param) throw new Error(`checkpoint: optimiser slot '${w.name}' belongs to no parameter`);
+          name = `${param}${w.name.slice(slash)}`;
+        }
+        out.set(`opt/${which}/${name}`, { shape: [...w.tensor.shape], dtype: 'float32', data: Float32Array.from(await w.tensor.data()) });
+      }
+      weights[0]?.tensor.dispose(); // a fresh scalar; the moments are the optimiser's own variables
+    }
+    return out;
+  }
+
+  async importState(t: Map<string, TensorRecord>): Promise<void> {
+    assignParams('', this.state.enc, t, 'encoder');
+    assignParams('', this.state.dec, t, 'decoder');
+    const state = { encoder: [] as { name: string; tensor: tf.Tensor }[], decoder: [] as { name: string; tensor: tf.Tensor }[] };
+    for (const [k, r] of t) {
+      const m = /^opt\/(enc|dec)\/(.+)$/.exec(k);
+      if (!m) continue;
+      (m[1] === 'enc' ? state.encoder : state.decoder).push({ name: m[2], tensor: tf.tensor(r.data as Float32Array, r.shape) });
+    }
+    try {
+      if (state.encoder.length && state.decoder.length) await this.state.setOptimizerState(state);
+    } finally {
+      tf.dispose([...state.encoder.map((s) => s.tensor), ...state.decoder.map((s) => s.tensor)]);
+    }
+  }
+
+  async exportEncoder(): Promise<Map<string, TensorRecord>> {
+    const out = new Map<string, TensorRecord>();
+    await paramsToRecords('', this.state.enc, out);
+    return out;
+  }
+
+  dispose(): void {
+    this.setReplay(null, null);
+    this.state.dispose();
+  }
+}
+
+/** An encoder alone: freshly initialised (random baseline) or from saved parameters (frozen baseline). */
+export class StandaloneEncoder implements Encoder {
+  private readonly enc: ParamMap;
+  constructor(
+    private readonly cfg: CrateConfig,
+    from: { seed: number } | { params: Map<string, TensorRecord> },
+  ) {
+    this.enc = initEncoderParams(cfg, 'seed' in from ? from.seed : 0);
+    if ('params' in from) assignParams('', this.enc, from.params, 'frozen encoder');
+  }
+  encode(x: Float32Array, n: number): Promise<Float32Array> {
+    return encodeHost(this.enc, this.cfg, x, n);
+  }
+  dispose(): void {
+    disposeParams(this.enc);
+  }
+}

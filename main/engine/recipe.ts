@@ -1,0 +1,110 @@
+// The training recipe of a run: every knob that changes the result is a field here, recorded in run.json and in every
+// checkpoint. Defaults follow the bench README findings (mean pooling, Adam β₁ 0.9, lr 1e-3, ε² 0.5 for the MCR²
+// warm-up) and the i-CTRL code for the incremental loop (λ 10, memory 12 directions × 30 samples from the top 40).
+
+export interface Recipe {
+  /** ε² of all coding rates (bench README: 0.5 best for the warm-up; i-CTRL yamls 1.0). */
+  eps2: number;
+  /** encoder / decoder Adam learning rates of the first task (bench README: 1e-3 with β₁ 0.9). */
+  lrEncoder: number;
+  lrDecoder: number;
+  /** multiplier on both learning rates for tasks after the first (small steps keep old features where memory says). */
+  laterLrScale: number;
+  /** Adam β₁ (bench README: 0.9 beat i-CTRL's 0.5 for CRATE) and β₂. */
+  beta1: number;
+  beta2: number;
+  /** λ on the new-class paired terms when memory is replayed (i-CTRL mnist.yaml LAMBD = 10). */
+  lambdaNew: number;
+  /** closed-loop epochs per task over the task's new-class images. */
+  epochs: number;
+  /** supervised MCR² epochs of the encoder on the first task before the loop closes (0 = none). */
+  warmupEpochs: number;
+  /** supervised MCR² epochs of the encoder on each later task (new classes + memory vectors), before its loop. */
+  laterWarmupEpochs: number;
+  /** images per step (new-class images; memory rows are added on top). */
+  batchSize: number;
+  /** weight of the memory anchor ‖f(g(Z_mem)) − Z_mem‖² in the encoder objective of later tasks (0 = off). */
+  anchorWeight: number;
+  /** structured memory (SPEC §5.2): principal directions per class, top samples per direction, samples drawn per direction. */
+  memDirections: number;
+  memExplore: number;
+  memPerDirection: number;
+  /** nearest-subspace rank r (i-CTRL PCACOMP = 15). */
+  subspaceRank: number;
+  /** keep at most this many training images per class (0 = all): quick runs and tests. */
+  maxPerClass: number;
+  /** checkpoint every N steps (and at every task end); keep the last K. */
+  checkpointEvery: number;
+  keep: number;
+  /** log a metrics line every N steps. */
+  logEvery: number;
+  /** compute baselines for the final summary. */
+  baselines: boolean;
+  /** no-memory baseline trains only this fraction of the recipe's epochs (1 = same schedule). */
+  baselineEpochScale: number;
+  /** ablations: train later tasks without replaying memory; or freeze the encoder after the first task. */
+  noMemory: boolean;
+  freezeAfterFirst: boolean;
+}
+
+export const DEFAULT_RECIPE: Readonly<Recipe> = Object.freeze({
+  eps2: 0.5,
+  lrEncoder: 1e-3,
+  lrDecoder: 1e-3,
+  laterLrScale: 0.1,
+  beta1: 0.9,
+  beta2: 0.999,
+  lambdaNew: 10,
+  epochs: 4,
+  warmupEpochs: 20,
+  laterWarmupEpochs: 0,
+  batchSize: 512,
+  anchorWeight: 0,
+  memDirections: 12,
+  memExplore: 40,
+  memPerDirection: 30,
+  subspaceRank: 15,
+  maxPerClass: 0,
+  checkpointEvery: 50,
+  keep: 3,
+  logEvery: 1,
+  baselines: true,
+  baselineEpochScale: 1,
+  noMemory: false,
+  freezeAfterFirst: false,
+});
+
+/** --quick: a reduced schedule for a quick look (≤ 10 min on 2 cores with mnist-s). */
+export const QUICK_OVERRIDES: Readonly<Partial<Recipe>> = Object.freeze({
+  epochs: 2,
+  warmupEpochs: 10,
+});
+
+const INT_FIELDS = new Set<keyof Recipe>([
+  'epochs', 'warmupEpochs', 'laterWarmupEpochs', 'batchSize', 'memDirections', 'memExplore', 'memPerDirection', 'subspaceRank',
+  'maxPerClass', 'checkpointEvery', 'keep', 'logEvery',
+]);
+const BOOL_FIELDS = new Set<keyof Recipe>(['baselines', 'noMemory', 'freezeAfterFirst']);
+const POSITIVE = new Set<keyof Recipe>(['eps2', 'batchSize', 'memDirections', 'memExplore', 'memPerDirection', 'subspaceRank', 'checkpointEvery', 'keep', 'logEvery']);
+
+/** Defaults (+ quick) + overrides; rejects unknown keys and wrong types with a readable message. */
+export function resolveRecipe(overrides: Partial<Recipe> = {}, quick = false): Recipe {
+  for (const [k, v] of Object.entries(overrides)) {
+    if (v === undefined) continue;
+    const key = k as keyof Recipe;
+    if (!Object.prototype.hasOwnProperty.call(DEFAULT_RECIPE, key))
+      throw new Error(`recipe: unknown key '${k}' (known: ${Object.keys(DEFAULT_RECIPE).join(', ')})`);
+    if (BOOL_FIELDS.has(key)) {
+      if (typeof v !== 'boolean') throw new Error(`recipe: '${k}' must be true or false, got ${JSON.stringify(v)}`);
+      continue;
+    }
+    if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw new Error(`recipe: '${k}' must be a finite number ≥ 0, got ${JSON.stringify(v)}`);
+    if (INT_FIELDS.has(key) && !Number.isInteger(v)) throw new Error(`recipe: '${k}' must be an integer, got ${v}`);
+    if (POSITIVE.has(key) && v <= 0) throw new Error(`recipe: '${k}' must be > 0, got ${v}`);
+  }
+  const clean = Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined)) as Partial<Recipe>;
+  const r: Recipe = { ...DEFAULT_RECIPE, ...(quick ? QUICK_OVERRIDES : {}), ...clean };
+  if (r.beta1 >= 1 || r.beta2 >= 1) throw new Error(`recipe: Adam betas must be < 1, got ${r.beta1}, ${r.beta2}`);
+  if (r.epochs + r.warmupEpochs === 0) throw new Error('recipe: epochs and warmupEpochs are both 0: nothing would be learned');
+  return r;
+}

@@ -1,0 +1,801 @@
+// The curriculum runner: learns a run's tasks one after another with the closed loop and the structured memory,
+// evaluates after each task, checkpoints, and obeys control messages between steps.
+//
+// Learner state (what is carried from task to task): the two networks and their optimisers, the memory bank (features
+// only), the curriculum position. Raw images exist only for the task being learned (`task.data`) and are dropped when
+// the task ends; evaluation reads images from the DataSource, which stands for the user's dataset on disk.
+import * as path from 'node:path';
+import type { KnowledgeEvent, LabEvent, MetricRecord, RunStatus, TaskRecord } from '../../preload/api';
+import { readLatestCheckpoint, removeStaleCheckpointTmp, writeCheckpoint, type CheckpointPayload, type TensorRecord } from '../store/checkpoints';
+import { NdjsonWriter, readNdjson, truncateNdjson } from '../store/ndjson';
+import type { RunIndex } from '../store/runIndex';
+import { knowledgeFile, metricsFile, writeStatus, type RunJson } from '../store/runFiles';
+import type { DataSource } from './dataSource';
+import { accuracyOf, concatRows, evaluateTask, MEMORY_PROTOCOL, type LabeledImages } from './evaluate';
+import { toWire, type EventHub } from './events';
+import type { Encoder, LoopModel, StepStats } from './loopModel';
+import { MemoryBank } from './memoryBank';
+import type { Recipe } from './recipe';
+import { EngineRng } from './rng';
+import { fitNearestSubspace, type SubspaceModel } from './subspaceAdapter';
+
+export type Phase = 'start' | 'warmup' | 'loop' | 'finalize';
+
+export interface Position {
+  task: number;
+  phase: Phase;
+  epoch: number;
+  batch: number;
+  step: number; // global step
+  taskStep: number;
+}
+
+/** Task records carry which memory variant `accMemory` uses and the other variant's figures. */
+export type EngineTaskRecord = TaskRecord & {
+  memoryProtocol: 'stored' | 'replayed';
+  accAllMemoryReplayed: number;
+  accMemoryReplayed: number[];
+};
+
+export interface RunnerDeps {
+  run: RunJson;
+  runDir: string;
+  recipe: Recipe;
+  data: DataSource;
+  model: LoopModel;
+  hub: EventHub;
+  index: RunIndex | null;
+  /** false for the in-process baseline re-runs: nothing is written */
+  persist: boolean;
+  backend: { name: string; adapter: string | null };
+  /** encoders for the baselines */
+  makeEncoder: (from: { seed: number } | { params: Map<string, TensorRecord> }) => Encoder;
+  /** a fresh model with another recipe, for the no-memory baseline */
+  makeModel: (recipe: Recipe, seed: number) => LoopModel;
+  /** folder watching (autonomous mode) */
+  watch?: { poll: () => Promise<number[] | null>; dir: string } | null;
+}
+
+export class RunFailure extends Error {}
+
+const MAX_DIVERGENCE_TRIES = 3;
+
+function hashSeed(...xs: number[]): number {
+  let h = 0x811c9dc5;
+  for (const x of xs) {
+    h ^= x & 0xffffffff;
+    h = Math.imul(h, 0x01000193) >>> 0;
+    h ^= h >>> 15;
+  }
+  return h >>> 0;
+}
+
+const finite = (s: StepStats) => [s.T, s.lossEncoder, s.lossDecoder].every(Number.isFinite);
+
+export class CurriculumRunner {
+  readonly runId: string;
+  status: RunStatus = 'created';
+  tasks: number[][];
+  pos: Position = { task: 0, phase: 'start', epoch: 0, batch: 0, step: 0, taskStep: 0 };
+  history: EngineTaskRecord[] = [];
+  memory: MemoryBank;
+  /** frozen-encoder baseline: the encoder after the first task and a memory drawn with it */
+  frozen: { params: Map<string, TensorRecord>; enc: Encoder; memory: MemoryBank } | null = null;
+  /** the task being learned: its images exist only while it runs */
+  task: { classes: number[]; seen: number[]; data: LabeledImages; localLabels: Int32Array; xMem: Float32Array | null; zAnchor: Float32Array | null } | null = null;
+  autonomous = true;
+  lastMessage = '';
+  /** the lab's classifier after the last task (memory protocol); stored as 'cls/<class>/…' for export */
+  classifier: SubspaceModel | null = null;
+
+  private lrScale = 1;
+  private divergences = 0;
+  private rng: EngineRng;
+  private elapsedBefore = 0;
+  private startedAt = Date.now();
+  private metricsW: NdjsonWriter | null = null;
+  private knowledgeW: NdjsonWriter | null = null;
+  private perm: { key: string; perm: Int32Array } | null = null;
+  private stepTimes: number[] = [];
+  private resumedFrom: number | null = null;
+
+  // control
+  private pauseRequested = false;
+  private stopRequested = false;
+  private stepBudget = 0;
+  private skipTask = false;
+  private wake: (() => void) | null = null;
+  private done: Promise<void> | null = null;
+
+  constructor(private readonly d: RunnerDeps) {
+    this.runId = d.run.id;
+    this.tasks = d.run.tasks.map((t) => [...t]);
+    this.memory = new MemoryBank(d.model.featureDim);
+    this.rng = new EngineRng(d.run.seed);
+    this.autonomous = d.run.request.autonomous ?? true;
+  }
+
+  get recipe(): Recipe {
+    return this.d.recipe;
+  }
+  get elapsed(): number {
+    return this.elapsedBefore + (Date.now() - this.startedAt) / 1000;
+  }
+
+  // ------------------------------------------------------------------------------------------------------------
+  // control (called from the service between steps; the loop yields to the event loop after every step)
+
+  pause(): void {
+    if (this.status === 'running') this.pauseRequested = true;
+  }
+  resume(): void {
+    this.pauseRequested = false;
+    this.stepBudget = 0;
+    this.kick();
+  }
+  step(n: number): void {
+    this.stepBudget = Math.max(1, Math.floor(n));
+    this.pauseRequested = true;
+    this.kick();
+  }
+  stop(): void {
+    this.stopRequested = true;
+    this.kick();
+  }
+  nextTask(): void {
+    this.skipTask = true;
+    this.pauseRequested = false;
+    this.kick();
+  }
+  setAutonomous(on: boolean): void {
+    this.autonomous = on;
+    this.kick();
+  }
+  private kick(): void {
+    const w = this.wake;
+    this.wake = null;
+    w?.();
+  }
+  private sleep(ms: number): Promise<void> {
+    return new Promise((res) => {
+      const t = setTimeout(() => {
+        this.wake = null;
+        res();
+      }, ms);
+      this.wake = () => {
+        clearTimeout(t);
+        res();
+      };
+    });
+  }
+
+  /** Record (at the next start) that this run continues from a checkpoint. */
+  markResumed(restored: boolean): void {
+    this.resumedFrom = restored ? this.pos.step : 0;
+  }
+
+  /** Start (or continue) in the background; the promise settles when the run ends. */
+  start(): Promise<void> {
+    if (!this.done) this.done = this.run();
+    return this.done;
+  }
+
+  // ------------------------------------------------------------------------------------------------------------
+  // store plumbing
+
+  private openLogs(): void {
+    if (!this.d.persist) return;
+    this.metricsW = new NdjsonWriter(metricsFile(this.d.runDir));
+    this.knowledgeW = new NdjsonWriter(knowledgeFile(this.d.runDir));
+  }
+
+  private emit(e: LabEvent): void {
+    if (this.d.persist) this.d.hub.emit(e);
+  }
+
+  private log(level: 'info' | 'warn' | 'error', message: string): void {
+    this.emit({ type: 'log', runId: this.runId, level, message, time: new Date().toISOString() });
+  }
+
+  private knowledge(event: KnowledgeEvent['event'], message: string): void {
+    const rec: KnowledgeEvent = { kind: 'event', event, task: this.pos.task, step: this.pos.step, time: this.elapsed, message };
+    this.knowledgeW?.append(rec);
+    this.emit({ type: 'knowledge', runId: this.runId, record: rec });
+  }
+
+  private async setStatus(status: RunStatus, message?: string): Promise<void> {
+    this.status = status;
+    if (message) this.lastMessage = message;
+    if (this.d.persist) {
+      const live = status === 'running' || status === 'paused';
+      writeStatus(this.d.runDir, {
+        status,
+        updatedAt: new Date().toISOString(),
+        ...(message ? { message } : {}),
+        ...(live ? { pid: process.pid } : {}),
+        tasksTotal: this.tasks.length,
+      });
+      await this.d.index?.refresh(this.runId);
+    }
+    this.emit({ type: 'run-status', runId: this.runId, status, ...(message ? { message } : {}) });
+  }
+
+  async checkpoint(): Promise<void> {
+    if (!this.d.persist) return;
+    const tensors = await this.d.model.exportState();
+    for (const [k, v] of this.memory.toTensors('mem')) tensors.set(k, v);
+    if (this.frozen) {
+      for (const [k, v] of this.frozen.params) tensors.set(`frozen/${k}`, v);
+      for (const [k, v] of this.frozen.memory.toTensors('fmem')) tensors.set(k, v);
+    }
+    if (this.classifier) {
+      const F = this.classifier.featureDim;
+      this.classifier.classes.forEach((c, i) => {
+        const b = this.classifier!.bases[i];
+        tensors.set(`cls/${c}/mean`, { shape: [F], dtype: 'float32', data: this.classifier!.means[i] });
+        tensors.set(`cls/${c}/basis`, { shape: [F, b.length / F], dtype: 'float32', data: b });
+        tensors.set(`cls/${c}/sigma`, { shape: [this.classifier!.sigma[i].length], dtype: 'float32', data: this.classifier!.sigma[i] });
+      });
+    }
+    if (this.task?.zAnchor) tensors.set('task/zanchor', { shape: [this.task.zAnchor.length / this.d.model.featureDim, this.d.model.featureDim], dtype: 'float32', data: this.task.zAnchor });
+    if (this.task?.xMem) tensors.set('task/xmem', { shape: [this.task.xMem.length / this.d.model.imageSize, this.d.model.imageSize], dtype: 'float32', data: this.task.xMem });
+    const payload: CheckpointPayload = {
+      step: this.pos.step,
+      tensors,
+      state: {
+        runId: this.runId,
+        pos: { ...this.pos },
+        tasks: this.tasks,
+        classNames: this.d.data.classNames,
+        lrScale: this.lrScale,
+        divergences: this.divergences,
+        rng: this.rng.state,
+        elapsed: this.elapsed,
+        autonomous: this.autonomous,
+        recipe: this.d.recipe,
+        config: this.d.run.config,
+        metricsBytes: this.metricsW!.sync(),
+        knowledgeBytes: this.knowledgeW!.sync(),
+      },
+    };
+    writeCheckpoint(this.d.runDir, payload, this.d.recipe.keep);
+  }
+
+  /** Restore the newest valid checkpoint (resume, divergence). Returns false when there is none. */
+  async restore(): Promise<boolean> {
+    removeStaleCheckpointTmp(this.d.runDir);
+    const got = readLatestCheckpoint(this.d.runDir);
+    if (!got) {
+      // killed before the first checkpoint: start over with empty logs
+      truncateNdjson(metricsFile(this.d.runDir), 0);
+      truncateNdjson(knowledgeFile(this.d.runDir), 0);
+      return false;
+    }
+    const { tensors, state } = got.payload;
+    const s = state as {
+      pos: Position; tasks: number[][]; classNames: string[]; lrScale: number; divergences: number; rng: number;
+      elapsed: number; autonomous: boolean; metricsBytes: number; knowledgeBytes: number;
+    };
+    truncateNdjson(metricsFile(this.d.runDir), s.metricsBytes);
+    truncateNdjson(knowledgeFile(this.d.runDir), s.knowledgeBytes);
+    await this.d.model.importState(tensors);
+    const allClasses = s.classNames.map((_, i) => i);
+    this.memory = MemoryBank.fromTensors('mem', this.d.model.featureDim, tensors, allClasses);
+    this.frozen?.enc.dispose();
+    this.frozen = null;
+    const fparams = new Map<string, TensorRecord>();
+    for (const [k, v] of tensors) if (k.startsWith('frozen/')) fparams.set(k.slice('frozen/'.length), v);
+    if (fparams.size) {
+      this.frozen = {
+        params: fparams,
+        enc: this.d.makeEncoder({ params: fparams }),
+        memory: MemoryBank.fromTensors('fmem', this.d.model.featureDim, tensors, allClasses),
+      };
+    }
+    this.classifier = classifierFrom(tensors, this.d.model.featureDim);
+    this.pos = { ...s.pos };
+    this.tasks = s.tasks.map((t) => [...t]);
+    this.lrScale = s.lrScale;
+    this.divergences = s.divergences;
+    this.rng = EngineRng.fromState(s.rng);
+    this.elapsedBefore = s.elapsed;
+    this.startedAt = Date.now();
+    this.autonomous = s.autonomous;
+    this.history = readNdjson<TaskRecord>(knowledgeFile(this.d.runDir)).records.filter((r): r is EngineTaskRecord => r.kind === 'task');
+    this.task = null;
+    if (this.pos.phase === 'warmup' || this.pos.phase === 'loop' || this.pos.phase === 'finalize') {
+      const xm = tensors.get('task/xmem');
+      const za = tensors.get('task/zanchor');
+      this.enterTask(xm ? (xm.data as Float32Array) : null, za ? (za.data as Float32Array) : null);
+    }
+    return true;
+  }
+
+  // ------------------------------------------------------------------------------------------------------------
+  // the loop
+
+  private async run(): Promise<void> {
+    try {
+      this.openLogs();
+      if (this.resumedFrom !== null)
+        this.knowledge('resumed', this.resumedFrom > 0 ? `resumed from the checkpoint at step ${this.resumedFrom} (task ${this.pos.task + 1})` : 'restarted from the beginning (no checkpoint was written before the interruption)');
+      await this.setStatus('running');
+      if (this.pos.step === 0 && this.pos.phase === 'start' && this.pos.task === 0) await this.checkpoint();
+      for (;;) {
+        await new Promise<void>((r) => setImmediate(r)); // let control messages in
+        if (this.stopRequested) break;
+        if (this.pauseRequested && this.stepBudget === 0) {
+          if (this.status !== 'paused') await this.setStatus('paused');
+          await this.sleep(200);
+          continue;
+        }
+        if (this.status === 'paused') await this.setStatus('running');
+        if (this.pos.task >= this.tasks.length) {
+          if (this.d.watch && this.autonomous) {
+            const found = await this.d.watch.poll();
+            if (found && found.length) {
+              this.tasks.push(found);
+              this.knowledge('watch-found', `new class folder(s) in ${this.d.watch.dir}: ${found.map((c) => this.d.data.classNames[c]).join(', ')}`);
+              await this.setStatus('running');
+              continue;
+            }
+            await this.sleep(500);
+            continue;
+          }
+          break;
+        }
+        if (this.pos.phase === 'start') await this.startTask();
+        else if (this.pos.phase === 'finalize') await this.finishTask();
+        else await this.trainStep();
+      }
+      if (this.stopRequested) {
+        await this.checkpoint();
+        this.knowledge('stopped', 'stopped on request');
+        this.knowledgeW?.sync();
+        await this.setStatus('stopped');
+      } else {
+        this.knowledge('finished', `curriculum finished: ${this.history.length} task(s) in ${this.elapsed.toFixed(1)} s`);
+        this.knowledgeW?.sync();
+        await this.setStatus('finished');
+      }
+    } catch (e) {
+      const msg = e instanceof Error ? e.message : String(e);
+      this.log('error', msg);
+      try {
+        this.knowledgeW?.sync();
+        await this.setStatus('failed', msg);
+      } catch {
+        // the store itself failed: the status stays 'running' and the index reports 'interrupted'
+      }
+      if (!this.d.persist) throw e;
+    } finally {
+      this.d.hub.flush();
+      this.metricsW?.close();
+      this.knowledgeW?.close();
+    }
+  }
+
+  private seenThrough(taskIndex: number): number[] {
+    return this.tasks.slice(0, taskIndex + 1).flat();
+  }
+
+  /** Build the task's working set: its images, local labels and the replay (X_mem given when restoring). */
+  private enterTask(xMem: Float32Array | null, zAnchor: Float32Array | null): void {
+    const classes = this.tasks[this.pos.task];
+    const seen = this.seenThrough(this.pos.task);
+    const local = new Map(seen.map((c, i) => [c, i]));
+    const data = this.d.data.subset('train', classes);
+    const localLabels = Int32Array.from(data.y, (c) => local.get(c)!);
+    const old = seen.filter((c) => !classes.includes(c));
+    const useMemory = this.pos.task > 0 && !this.d.recipe.noMemory && old.length > 0;
+    const mem = this.memory.rows(old);
+    this.task = { classes, seen, data, localLabels, xMem: useMemory ? xMem : null, zAnchor: useMemory ? zAnchor : null };
+    if (useMemory && xMem) {
+      this.d.model.setReplay(
+        {
+          z: mem.z,
+          labels: Int32Array.from(mem.labels, (c) => local.get(c)!),
+          m: mem.m,
+          newClasses: classes.map((c) => local.get(c)!),
+          anchorWeight: zAnchor ? this.d.recipe.anchorWeight : 0,
+          anchorTarget: zAnchor,
+        },
+        xMem,
+      );
+    } else this.d.model.setReplay(null, null);
+    this.d.model.setLrScale((this.pos.task > 0 ? this.d.recipe.laterLrScale : 1) * this.lrScale);
+    this.perm = null;
+  }
+
+  private warmupEpochs(): number {
+    return this.pos.task === 0 ? this.d.recipe.warmupEpochs : this.d.recipe.laterWarmupEpochs;
+  }
+
+  private async startTask(): Promise<void> {
+    const classes = this.tasks[this.pos.task];
+    const seen = this.seenThrough(this.pos.task);
+    const old = seen.filter((c) => !classes.includes(c));
+    let xMem: Float32Array | null = null;
+    let zAnchor: Float32Array | null = null;
+    if (this.pos.task > 0 && !this.d.recipe.noMemory && old.length) {
+      const mem = this.memory.rows(old);
+      xMem = await this.d.model.decode(mem.z, mem.m); // X_mem = g(Z_mem), decoded once per task and frozen
+      if (this.d.recipe.anchorWeight > 0) zAnchor = await this.d.model.encode(xMem, mem.m); // f₀(X_mem)
+    }
+    this.pos = { ...this.pos, epoch: 0, batch: 0, taskStep: 0, phase: 'warmup' };
+    this.enterTask(xMem, zAnchor);
+    if (this.warmupEpochs() === 0) this.pos.phase = 'loop';
+    if (this.d.recipe.freezeAfterFirst && this.pos.task > 0) this.pos.phase = 'finalize';
+    this.knowledge('task-start', `task ${this.pos.task + 1}/${this.tasks.length}: classes ${classes.map((c) => this.d.data.classNames[c]).join(', ')}${xMem ? ` with ${xMem.length / this.d.model.imageSize} memory rows replayed` : ''}`);
+    this.log('info', `task ${this.pos.task + 1}/${this.tasks.length} started (${this.task!.data.n} images)`);
+  }
+
+  private batchesPerEpoch(): number {
+    const n = this.task!.data.n;
+    const B = this.d.recipe.batchSize;
+    return n >= B ? Math.floor(n / B) : 1;
+  }
+
+  private taskSteps(): number {
+    const nb = this.batchesPerEpoch();
+    if (this.d.recipe.freezeAfterFirst && this.pos.task > 0) return 0;
+    return nb * (this.warmupEpochs() + this.d.recipe.epochs);
+  }
+
+  private async trainStep(): Promise<void> {
+    const t = this.task!;
+    const phaseEpochs = this.pos.phase === 'warmup' ? this.warmupEpochs() : this.d.recipe.epochs;
+    if (this.skipTask) {
+      this.skipTask = false;
+      this.pos.phase = 'finalize';
+      this.log('info', `task ${this.pos.task + 1}: moving on to the next task on request`);
+      return;
+    }
+    if (this.pos.epoch >= phaseEpochs) {
+      this.pos = { ...this.pos, phase: this.pos.phase === 'warmup' ? 'loop' : 'finalize', epoch: 0, batch: 0 };
+      return;
+    }
+    // 1. the batch: a permutation per (task, phase, epoch) from the run seed, so a resumed run draws the same batches
+    const key = `${this.pos.task}/${this.pos.phase}/${this.pos.epoch}`;
+    if (this.perm?.key !== key)
+      this.perm = { key, perm: new EngineRng(hashSeed(this.d.run.seed, this.pos.task, this.pos.phase === 'warmup' ? 1 : 2, this.pos.epoch)).permutation(t.data.n) };
+    const B = Math.min(this.d.recipe.batchSize, t.data.n);
+    const idx = this.perm.perm.subarray(this.pos.batch * B, this.pos.batch * B + B);
+    const S = this.d.model.imageSize;
+    const x = new Float32Array(idx.length * S);
+    const labels = new Int32Array(idx.length);
+    idx.forEach((j, i) => {
+      x.set(t.data.x.subarray(j * S, (j + 1) * S), i * S);
+      labels[i] = t.localLabels[j];
+    });
+    const batch = { x, n: idx.length, labels, k: t.seen.length };
+
+    // 2. the step
+    const t0 = performance.now();
+    let stats: StepStats;
+    try {
+      if (this.pos.phase === 'warmup') {
+        const old = t.seen.filter((c) => !t.classes.includes(c));
+        const local = new Map(t.seen.map((c, i) => [c, i]));
+        const mem = this.pos.task > 0 && !this.d.recipe.noMemory ? this.memory.rows(old) : null;
+        stats = await this.d.model.warmupStep(batch, mem ? { z: mem.z, labels: Int32Array.from(mem.labels, (c) => local.get(c)!), m: mem.m } : null);
+      } else stats = await this.d.model.loopStep(batch);
+    } catch (e) {
+      // the losses refuse non-finite features (NaN/Inf, or a Gram that is no longer positive definite): a divergence
+      const msg = e instanceof Error ? e.message : String(e);
+      if (!/NaN|Inf|non-finite|positive definite/i.test(msg)) throw e;
+      return this.diverged({ T: NaN, lossEncoder: NaN, lossDecoder: NaN, deltaRZ: NaN, deltaRZhat: NaN, pairTerm: NaN }, msg);
+    }
+    const dt = (performance.now() - t0) / 1000;
+
+    // 3. divergence guard
+    if (!finite(stats)) return this.diverged(stats);
+
+    // 4. bookkeeping
+    this.pos.batch++;
+    if (this.pos.batch >= this.batchesPerEpoch()) {
+      this.pos.batch = 0;
+      this.pos.epoch++;
+    }
+    this.pos.step++;
+    this.pos.taskStep++;
+    if (this.stepBudget > 0) this.stepBudget--;
+    this.stepTimes.push(dt);
+    if (this.stepTimes.length > 20) this.stepTimes.shift();
+    const meanDt = this.stepTimes.reduce((a, b) => a + b, 0) / this.stepTimes.length;
+    const samplesPerSec = batch.n / Math.max(meanDt, 1e-9);
+    if (this.pos.step % this.d.recipe.logEvery === 0) {
+      const rec: MetricRecord = {
+        type: 'step', task: this.pos.task, step: this.pos.step, taskStep: this.pos.taskStep,
+        lossEncoder: stats.lossEncoder, lossDecoder: stats.lossDecoder, T: stats.T, deltaRZ: stats.deltaRZ,
+        deltaRZhat: stats.deltaRZhat, pairTerm: stats.pairTerm, samplesPerSec, time: this.elapsed,
+      };
+      this.metricsW?.append(rec);
+    }
+    const taskSteps = this.taskSteps();
+    this.emit({
+      type: 'progress', runId: this.runId, status: this.status, task: this.pos.task, tasksTotal: this.tasks.length,
+      step: this.pos.step, taskStep: this.pos.taskStep, taskSteps, lossEncoder: stats.lossEncoder, lossDecoder: stats.lossDecoder,
+      T: stats.T, samplesPerSec, etaSec: Math.max(0, taskSteps - this.pos.taskStep) * meanDt + (this.tasks.length - this.pos.task - 1) * taskSteps * meanDt,
+      backend: this.d.backend.name, adapter: this.d.backend.adapter,
+    });
+    if (this.pos.step % this.d.recipe.checkpointEvery === 0) await this.checkpoint();
+  }
+
+  private async diverged(stats: StepStats, cause?: string): Promise<void> {
+    this.divergences++;
+    const what = `non-finite ${cause ? 'features' : 'loss'} at task ${this.pos.task + 1}, step ${this.pos.step + 1} (${cause ?? `T=${stats.T}, encoder ${stats.lossEncoder}, decoder ${stats.lossDecoder}`})`;
+    if (!this.d.persist || this.divergences > MAX_DIVERGENCE_TRIES)
+      throw new RunFailure(`training diverged: ${what}; gave up after ${MAX_DIVERGENCE_TRIES} restarts with halved learning rates — try a smaller --lr or a larger --eps2`);
+    const tries = this.divergences;
+    const scale = this.lrScale * 0.5;
+    await this.restore();
+    this.divergences = tries;
+    this.lrScale = scale;
+    this.d.model.setLrScale((this.pos.task > 0 ? this.d.recipe.laterLrScale : 1) * this.lrScale);
+    this.knowledge('divergence', `${what}: restored step ${this.pos.step}, learning rates ×${this.lrScale} (try ${tries}/${MAX_DIVERGENCE_TRIES})`);
+    this.log('warn', `divergence: ${what}; restarting from step ${this.pos.step} with learning rates halved`);
+  }
+
+  private async finishTask(): Promise<void> {
+    const t = this.task!;
+    const r = this.d.recipe;
+    const F = this.d.model.featureDim;
+    const tStart = performance.now();
+
+    // 1. memory of the new classes, from their features under the encoder as it is now
+    const zNew = await this.d.model.encode(t.data.x, t.data.n);
+    const memOpts = { directions: r.memDirections, explore: r.memExplore, perDirection: r.memPerDirection, rank: r.subspaceRank };
+    for (const c of t.classes) {
+      const rows = pick(zNew, t.data.y, F, c);
+      this.memory.addClass(c, rows.z, rows.n, memOpts, hashSeed(this.d.run.seed, 7, c));
+    }
+
+    // 2. frozen-encoder baseline: keep the encoder of the first task and only add memory afterwards
+    if (r.baselines && this.d.persist && !r.noMemory && !r.freezeAfterFirst) {
+      if (this.pos.task === 0 && !this.frozen) {
+        const params = await this.d.model.exportEncoder();
+        this.frozen = { params, enc: this.d.makeEncoder({ params }), memory: new MemoryBank(F) };
+      }
+      if (this.frozen) {
+        const zf = await this.frozen.enc.encode(t.data.x, t.data.n);
+        for (const c of t.classes) {
+          const rows = pick(zf, t.data.y, F, c);
+          this.frozen.memory.addClass(c, rows.z, rows.n, memOpts, hashSeed(this.d.run.seed, 7, c));
+        }
+      }
+    }
+
+    // 3. evaluation on every seen class
+    const test = this.d.data.subset('test', t.seen);
+    const paperTrain = this.d.data.subset('train', t.seen);
+    const ev = await evaluateTask({
+      model: this.d.model, seen: t.seen, newClasses: t.classes, test, zNew, yNew: t.data.y, paperTrain,
+      memory: this.memory, rank: r.subspaceRank, eps2: r.eps2, previous: this.history,
+    });
+    const diag = await this.d.model.diagnostics(test.x, Math.min(32, test.n));
+    const baselines: Record<string, number> = { accMemoryReplayed: ev.accAllReplayed };
+    if (this.frozen) Object.assign(baselines, await this.frozenBaseline(test, paperTrain, t.seen, t.classes));
+    const isLast = this.pos.task === this.tasks.length - 1 && !this.d.watch;
+    if (isLast && r.baselines && this.d.persist) Object.assign(baselines, await this.finalBaselines());
+
+    const record: EngineTaskRecord = {
+      kind: 'task',
+      task: this.pos.task,
+      classes: [...t.classes],
+      ...ev.record,
+      layerCompression: diag.layerCompression,
+      layerSparsity: diag.layerSparsity,
+      memoryBytes: this.memory.bytes(),
+      elapsed: this.elapsed,
+      baselines,
+      memoryProtocol: MEMORY_PROTOCOL,
+      accAllMemoryReplayed: ev.accAllReplayed,
+      accMemoryReplayed: ev.accReplayed,
+    };
+
+    // 4. record, then forget the task's images
+    for (const c of t.classes) this.knowledge('class-learned', `class ${this.d.data.classNames[c]} learned: accuracy ${(record.accMemory[t.seen.indexOf(c)] * 100).toFixed(1)}% from memory`);
+    this.knowledgeW?.append(record);
+    this.history.push(record);
+    this.classifier = ev.classifier;
+    this.emit({ type: 'task-result', runId: this.runId, record });
+    this.emitSnapshot(ev.zTest, ev.yTest, ev.classifier);
+    await this.emitReconstructions(test, t.classes, t.seen);
+    this.task = null;
+    this.d.model.setReplay(null, null);
+    this.pos = { ...this.pos, task: this.pos.task + 1, phase: 'start', epoch: 0, batch: 0, taskStep: 0 };
+    await this.checkpoint();
+    if (this.d.persist) await this.d.index?.refresh(this.runId);
+    this.log('info', `task ${record.task + 1} done: accuracy ${(record.accAllMemory * 100).toFixed(1)}% from memory, ${(record.accAllPaper * 100).toFixed(1)}% paper protocol (evaluation ${((performance.now() - tStart) / 1000).toFixed(1)} s)`);
+    if (!this.autonomous && this.pos.task < this.tasks.length) this.pauseRequested = true;
+  }
+
+  private async frozenBaseline(test: LabeledImages, paperTrain: LabeledImages, seen: number[], newClasses: number[]): Promise<Record<string, number>> {
+    const f = this.frozen!;
+    const F = this.d.model.featureDim;
+    const zt = await f.enc.encode(test.x, test.n);
+    const mem = f.memory.rows(seen);
+    const clsMem = fitNearestSubspace(mem.z, mem.m, F, mem.labels, seen, this.d.recipe.subspaceRank);
+    // new classes from their own training features, old from memory: same protocol as the lab's accMemory
+    const old = seen.filter((c) => !newClasses.includes(c));
+    const oldRows = f.memory.rows(old);
+    const newTrain = this.d.data.subset('train', newClasses);
+    const zNew = await f.enc.encode(newTrain.x, newTrain.n);
+    const both = concatRows([{ z: oldRows.z, y: oldRows.labels }, { z: zNew, y: newTrain.y }], F);
+    const cls = old.length ? fitNearestSubspace(both.z, both.n, F, both.y, seen, this.d.recipe.subspaceRank) : clsMem;
+    const zp = await f.enc.encode(paperTrain.x, paperTrain.n);
+    const clsPaper = fitNearestSubspace(zp, paperTrain.n, F, paperTrain.y, seen, this.d.recipe.subspaceRank);
+    return {
+      frozenMemory: accuracyOf(cls, zt, test.y, test.n, seen).all,
+      frozenPaper: accuracyOf(clsPaper, zt, test.y, test.n, seen).all,
+    };
+  }
+
+  /** Baselines in the same run and split: raw pixels, a random encoder (both with no learning), no-memory continuation. */
+  private async finalBaselines(): Promise<Record<string, number>> {
+    const out: Record<string, number> = {};
+    const r = this.d.recipe;
+    const prefixes = this.tasks.map((_, i) => this.seenThrough(i));
+    const all = prefixes[prefixes.length - 1];
+    const train = this.d.data.subset('train', all);
+    const test = this.d.data.subset('test', all);
+    const S = this.d.model.imageSize;
+    const incremental = (fit: SubspaceModel, zTest: Float32Array, D: number) => {
+      const accs = prefixes.map((seen) => {
+        const m = restrict(fit, seen);
+        const keep = indicesOf(test.y, seen);
+        const z = gatherRows(zTest, keep, D);
+        const y = Int32Array.from(keep, (i) => test.y[i]);
+        return accuracyOf(m, z, y, keep.length, seen).all;
+      });
+      return { last: accs[accs.length - 1], avg: accs.reduce((a, b) => a + b, 0) / accs.length };
+    };
+    // raw-pixel nearest subspace: each class is fitted on its own, so one fit per class serves every task prefix
+    this.log('info', 'baseline: raw-pixel nearest subspace');
+    const px = incremental(fitNearestSubspace(train.x, train.n, S, train.y, all, r.subspaceRank), test.x, S);
+    out.rawPixelLast = px.last;
+    out.rawPixelAvg = px.avg;
+    await new Promise<void>((res) => setImmediate(res));
+    // randomly initialised encoder
+    this.log('info', 'baseline: randomly initialised encoder');
+    const rnd = this.d.makeEncoder({ seed: hashSeed(this.d.run.seed, 99) });
+    try {
+      const F = this.d.model.featureDim;
+      const ztr = await rnd.encode(train.x, train.n);
+      const zte = await rnd.encode(test.x, test.n);
+      const re = incremental(fitNearestSubspace(ztr, train.n, F, train.y, all, r.subspaceRank), zte, F);
+      out.randomEncoderLast = re.last;
+      out.randomEncoderAvg = re.avg;
+    } finally {
+      rnd.dispose();
+    }
+    // continuing without memory: the same curriculum re-run with nothing replayed
+    if (this.tasks.length > 1 && !r.noMemory) {
+      this.log('info', 'baseline: re-running the curriculum without memory');
+      const rec: Recipe = { ...r, noMemory: true, baselines: false, epochs: Math.max(1, Math.round(r.epochs * r.baselineEpochScale)), warmupEpochs: Math.round(r.warmupEpochs * r.baselineEpochScale) };
+      const model = this.d.makeModel(rec, this.d.run.seed);
+      const sub = new CurriculumRunner({ ...this.d, recipe: rec, model, persist: false, index: null, watch: null });
+      sub.tasks = this.tasks.map((x) => [...x]);
+      const onStop = () => sub.stop();
+      const timer = setInterval(() => {
+        if (this.stopRequested) onStop();
+      }, 200);
+      try {
+        await sub.start();
+        const last = sub.history[sub.history.length - 1];
+        if (last && sub.history.length === this.tasks.length) {
+          out.noMemoryLastMemory = last.accAllMemory;
+          out.noMemoryLastPaper = last.accAllPaper;
+          out.noMemoryAvgMemory = last.avgIncrementalMemory;
+        }
+      } finally {
+        clearInterval(timer);
+        model.dispose();
+      }
+    }
+    return out;
+  }
+
+  private emitSnapshot(z: Float32Array, y: Int32Array, cls: SubspaceModel): void {
+    if (!this.d.persist) return;
+    const F = this.d.model.featureDim;
+    const classes = cls.classes;
+    const per = Math.max(1, Math.floor(5000 / Math.max(1, classes.length)));
+    const keep: number[] = [];
+    const count = new Map<number, number>();
+    const order = this.rng.permutation(y.length);
+    for (const i of order) {
+      const c = y[i];
+      if ((count.get(c) ?? 0) >= per) continue;
+      count.set(c, (count.get(c) ?? 0) + 1);
+      keep.push(i);
+    }
+    this.emit({
+      type: 'snapshot', runId: this.runId, task: this.pos.task, step: this.pos.step,
+      labels: keep.map((i) => y[i]),
+      features: toWire(gatherRows(z, keep, F), [keep.length, F]),
+      classes: classes.map((c, i) => ({
+        cls: c, mean: Array.from(cls.means[i]), basis: toWire(Float32Array.from(cls.bases[i]), [F, cls.bases[i].length / F]), sigma: Array.from(cls.sigma[i]),
+      })),
+      classNames: this.d.data.classNames,
+    });
+  }
+
+  private async emitReconstructions(test: LabeledImages, newClasses: number[], seen: number[]): Promise<void> {
+    if (!this.d.persist) return;
+    const S = this.d.model.imageSize;
+    const F = this.d.model.featureDim;
+    const rows: { cls: number; kind: 'pair' | 'memory'; x?: { shape: number[]; b64: string }; xhat: { shape: number[]; b64: string } }[] = [];
+    const shape = [...this.d.data.shape];
+    for (const c of newClasses) {
+      const idx = indicesOf(test.y, [c]).slice(0, 8);
+      if (!idx.length) continue;
+      const x = gatherRows(test.x, idx, S);
+      const xh = await this.d.model.decode(await this.d.model.encode(x, idx.length), idx.length);
+      rows.push({ cls: c, kind: 'pair', x: toWire(x, [idx.length, ...shape]), xhat: toWire(xh, [idx.length, ...shape]) });
+    }
+    for (const c of seen.filter((s) => !newClasses.includes(s))) {
+      const m = this.memory.classes.get(c);
+      if (!m) continue;
+      const k = Math.min(8, m.m);
+      const xh = await this.d.model.decode(m.z.subarray(0, k * F), k);
+      rows.push({ cls: c, kind: 'memory', xhat: toWire(xh, [k, ...shape]) });
+    }
+    this.emit({ type: 'reconstructions', runId: this.runId, task: this.pos.task, step: this.pos.step, imageShape: this.d.data.shape, rows, classNames: this.d.data.classNames });
+  }
+
+  dispose(): void {
+    this.frozen?.enc.dispose();
+    this.frozen = null;
+    this.d.model.dispose();
+  }
+
+  get runDir(): string {
+    return this.d.runDir;
+  }
+  get checkpointsDir(): string {
+    return path.join(this.d.runDir, 'checkpoints');
+  }
+}
+
+function pick(z: Float32Array, y: Int32Array, F: number, cls: number): { z: Float32Array; n: number } {
+  const idx = indicesOf(y, [cls]);
+  return { z: gatherRows(z, idx, F), n: idx.length };
+}
+
+export function indicesOf(y: Int32Array, classes: number[]): number[] {
+  const set = new Set(classes);
+  const out: number[] = [];
+  for (let i = 0; i < y.length; i++) if (set.has(y[i])) out.push(i);
+  return out;
+}
+
+export function gatherRows(z: Float32Array, idx: ArrayLike<number>, D: number): Float32Array {
+  const out = new Float32Array(idx.length * D);
+  for (let i = 0; i < idx.length; i++) out.set(z.subarray(idx[i] * D, (idx[i] + 1) * D), i * D);
+  return out;
+}
+
+/** A fitted classifier restricted to some of its classes (per-class fits are independent). */
+function restrict(m: SubspaceModel, classes: number[]): SubspaceModel {
+  const at = classes.map((c) => m.classes.indexOf(c));
+  return { ...m, classes: [...classes], means: at.map((i) => m.means[i]), bases: at.map((i) => m.bases[i]), sigma: at.map((i) => m.sigma[i]) };
+}
+
+function classifierFrom(t: Map<string, TensorRecord>, F: number): SubspaceModel | null {
+  const classes = [...t.keys()]
+    .map((k) => /^cls\/(\d+)\/mean$/.exec(k)?.[1])
+    .filter((c): c is string => c !== undefined)
+    .map(Number)
+    .sort((a, b) => a - b);
+  if (!classes.length) return null;
+  return {
+    classes,
+    means: classes.map((c) => t.get(`cls/${c}/mean`)!.data as Float32Array),
+    bases: classes.map((c) => t.get(`cls/${c}/basis`)!.data as Float32Array),
+    sigma: classes.map((c) => t.get(`cls/${c}/sigma`)!.data as Float32Array),
+    r: Math.max(...classes.map((c) => t.get(`cls/${c}/basis`)!.shape[1])),
+    featureDim: F,
+  };
+}

@@ -1,0 +1,192 @@
+// Creating and reopening runs: resolves the config and recipe, loads the data, writes the run folder, and builds the
+// CurriculumRunner with a CRATE LoopModel. Used by the LabService (app, web mode) and by the CLI in-process.
+import * as fs from 'node:fs';
+import { createRequire } from 'node:module';
+import type { BackendName, GpuAdapterInfo, StartRunRequest } from '../../preload/api';
+import { PRESETS, resolveConfig, type CrateConfig } from '../../models/crate/config';
+import { loadDataset, type Dataset } from '../data/dataset';
+import type { RunIndex } from '../store/runIndex';
+import { createRunDir, newRunId, pidAlive, readRunJson, readStatus, runDirOf, RUN_FORMAT_VERSION, type RunJson } from '../store/runFiles';
+import { runtimeVersions } from './backends';
+import { CrateLoopModel, StandaloneEncoder } from './crateLoopModel';
+import { buildCurriculum } from './curriculum';
+import { DataSource } from './dataSource';
+import type { EventHub } from './events';
+import { FolderWatcher } from './folderWatcher';
+import { resolveRecipe, type Recipe } from './recipe';
+import { CurriculumRunner } from './runner';
+
+/** A request the user can fix (bad flag, unknown preset, busy run): reported as 'bad-request' / exit code 2. */
+export class UsageError extends Error {
+  constructor(
+    message: string,
+    readonly code: 'bad-request' | 'not-found' | 'conflict' = 'bad-request',
+  ) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+export interface BackendInfo {
+  name: BackendName;
+  adapter: GpuAdapterInfo | null;
+}
+
+export interface SessionDeps {
+  runsRoot: string;
+  hub: EventHub;
+  index: RunIndex;
+  backend: BackendInfo;
+}
+
+/** Model overrides the engine applies on top of a preset (recorded in run.json). Mean pooling: bench README. */
+export const ENGINE_MODEL_DEFAULTS: Partial<CrateConfig> = { pool: 'mean' };
+
+function appVersion(): string {
+  try {
+    return (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
+  } catch {
+    return '0.0.0';
+  }
+}
+
+const adapterText = (a: GpuAdapterInfo | null) => (a ? [a.vendor, a.architecture, a.description].filter(Boolean).join(' ') : null);
+
+function dataOptions(cfg: CrateConfig, recipe: Recipe) {
+  return { shape: [...cfg.imageShape] as [number, number, number], maxPerClass: recipe.maxPerClass > 0 ? recipe.maxPerClass : undefined };
+}
+
+function makeRunner(
+  deps: SessionDeps,
+  run: RunJson,
+  runDir: string,
+  recipe: Recipe,
+  cfg: CrateConfig,
+  data: DataSource,
+): CurriculumRunner {
+  let watch: { poll: () => Promise<number[] | null>; dir: string } | null = null;
+  const watchDir = run.request.watchDir;
+  if (watchDir) {
+    const watcher = new FolderWatcher(watchDir, new Set(data.classNames));
+    watch = {
+      dir: watchDir,
+      poll: async () => {
+        const names = watcher.poll();
+        if (!names.length) return null;
+        try {
+          const ds = await loadDataset(`folder:${watchDir}`, { ...dataOptions(cfg, recipe), seed: 10 });
+          return data.addNewClasses(ds, names);
+        } catch (e) {
+          deps.hub.emit({ type: 'log', runId: run.id, level: 'warn', message: `watched folder: ${(e as Error).message}`, time: new Date().toISOString() });
+          return null;
+        }
+      },
+    };
+  }
+  return new CurriculumRunner({
+    run,
+    runDir,
+    recipe,
+    data,
+    model: new CrateLoopModel(cfg, recipe, run.seed),
+    hub: deps.hub,
+    index: deps.index,
+    persist: true,
+    backend: { name: deps.backend.name, adapter: adapterText(deps.backend.adapter) },
+    makeEncoder: (from) => new StandaloneEncoder(cfg, from),
+    makeModel: (rec, seed) => new CrateLoopModel(cfg, rec, seed),
+    watch,
+  });
+}
+
+export interface NewRunOptions {
+  req: StartRunRequest;
+  recipe?: Partial<Recipe>;
+  model?: Partial<CrateConfig>;
+}
+
+function validateRequest(req: StartRunRequest): void {
+  if (!Object.prototype.hasOwnProperty.call(PRESETS, req.preset))
+    throw new UsageError(`unknown preset '${req.preset}' (known: ${Object.keys(PRESETS).join(', ')})`);
+  if (!Number.isInteger(req.seed)) throw new UsageError(`seed must be an integer, got ${req.seed}`);
+  if (!Number.isInteger(req.classesPerTask) || req.classesPerTask < 1)
+    throw new UsageError(`classes per task must be a positive integer, got ${req.classesPerTask}`);
+  if (req.watchDir && !fs.existsSync(req.watchDir)) throw new UsageError(`watch folder ${req.watchDir} does not exist`);
+}
+
+/** Creates a run folder and returns its runner (not started). Throws UsageError / DataError for bad input. */
+export async function createRun(deps: SessionDeps, o: NewRunOptions): Promise<CurriculumRunner> {
+  const req = o.req;
+  validateRequest(req);
+  let cfg: CrateConfig;
+  let recipe: Recipe;
+  try {
+    cfg = resolveConfig(req.preset, { ...ENGINE_MODEL_DEFAULTS, ...(o.model ?? {}) });
+    recipe = resolveRecipe(o.recipe ?? {}, req.quick);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  const ds: Dataset = await loadDataset(req.data, { ...dataOptions(cfg, recipe), seed: 10 });
+  let tasks: number[][];
+  try {
+    tasks = buildCurriculum({ numClasses: ds.classNames.length, classesPerTask: req.classesPerTask, order: req.order, tasks: req.tasks });
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  const id = newRunId();
+  const versions = runtimeVersions();
+  const run: RunJson = {
+    formatVersion: RUN_FORMAT_VERSION,
+    id,
+    name: req.name ?? `${req.preset} on ${ds.spec}`,
+    createdAt: new Date().toISOString(),
+    request: { ...req },
+    seed: req.seed,
+    config: { model: cfg, recipe, dataSplitSeed: 10 },
+    versions: { app: appVersion(), ...versions },
+    backend: deps.backend.name,
+    adapter: deps.backend.adapter,
+    data: {
+      spec: ds.spec,
+      classNames: ds.classNames,
+      shape: ds.shape,
+      conversion: ds.conversion,
+      trainCount: ds.train.n,
+      testCount: ds.test.n,
+    },
+    tasks,
+  };
+  const runDir = createRunDir(deps.runsRoot, run);
+  await deps.index.refresh(id);
+  return makeRunner(deps, run, runDir, recipe, cfg, new DataSource(ds));
+}
+
+/** Reopens a run from its last checkpoint (resume). */
+export async function openRun(deps: SessionDeps, runId: string): Promise<CurriculumRunner> {
+  const runDir = runDirOf(deps.runsRoot, runId);
+  const run = readRunJson(runDir);
+  if (!run) throw new UsageError(`no run '${runId}' in ${deps.runsRoot}`, 'not-found');
+  const st = readStatus(runDir);
+  if (st && (st.status === 'running' || st.status === 'paused') && st.pid && st.pid !== process.pid && pidAlive(st.pid))
+    throw new UsageError(`run ${runId} is active in process ${st.pid}; stop it first`, 'conflict');
+  const cfg = (run.config as { model: CrateConfig }).model;
+  const recipe = resolveRecipe((run.config as { recipe: Partial<Recipe> }).recipe);
+  const ds = await loadDataset(run.data.spec, { ...dataOptions(cfg, recipe), seed: (run.config as { dataSplitSeed?: number }).dataSplitSeed ?? 10 });
+  const data = new DataSource(ds);
+  const runner = makeRunner(deps, run, runDir, recipe, cfg, data);
+  // classes that arrived through a watched folder before the kill come back in the same order
+  const ck = await peekClassNames(runDir);
+  if (ck && ck.length > data.numClasses && run.request.watchDir) {
+    const extra = await loadDataset(`folder:${run.request.watchDir}`, { ...dataOptions(cfg, recipe), seed: 10 });
+    for (const name of ck.slice(data.numClasses)) data.addNewClasses(extra, [name]);
+  }
+  const restored = await runner.restore();
+  runner.markResumed(restored);
+  return runner;
+}
+
+async function peekClassNames(runDir: string): Promise<string[] | null> {
+  const { readLatestCheckpoint } = await import('../store/checkpoints');
+  const got = readLatestCheckpoint(runDir);
+  return got ? ((got.payload.state as { classNames?: string[] }).classNames ?? null) : null;
+}

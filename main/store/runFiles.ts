@@ -1,0 +1,120 @@
+// One run's folder: run.json (written once), status.json (replaced atomically), metrics.ndjson and knowledge.ndjson
+// (append-only), checkpoints/, exports/. Everything here is the source of truth; the lab.json index is a cache of it.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { KnowledgeRecord, MetricRecord, RunStatus, RunSummary, StartRunRequest, TaskRecord } from '../../preload/api';
+import { readJsonOrNull, removeStaleTmpFiles, writeJsonAtomic } from './atomicFile';
+import { readNdjson } from './ndjson';
+
+export const RUN_FORMAT_VERSION = 1;
+
+export interface RunJson {
+  formatVersion: number;
+  id: string;
+  name: string;
+  createdAt: string;
+  request: StartRunRequest;
+  seed: number;
+  /** resolved model config + recipe: everything that determines the result */
+  config: Record<string, unknown>;
+  versions: Record<string, string | null>;
+  backend: string;
+  adapter: unknown;
+  data: { spec: string; classNames: string[]; shape: [number, number, number]; conversion: string; trainCount: number; testCount: number };
+  /** the planned curriculum: class indices per task (watched classes are appended as events) */
+  tasks: number[][];
+}
+
+export interface StatusJson {
+  status: RunStatus;
+  updatedAt: string;
+  message?: string;
+  /** pid of the process that owns the run while it is running/paused */
+  pid?: number;
+  /** classes added by a watched folder after the run was created (the planned curriculum grows) */
+  tasksTotal?: number;
+}
+
+export const runDirOf = (runsRoot: string, id: string): string => path.join(runsRoot, id);
+export const metricsFile = (runDir: string): string => path.join(runDir, 'metrics.ndjson');
+export const knowledgeFile = (runDir: string): string => path.join(runDir, 'knowledge.ndjson');
+
+/** Ids are time-sortable and unique enough for one lab: 20261128-175501-a3f9. */
+export function newRunId(now = new Date()): string {
+  const p = (n: number, w = 2) => String(n).padStart(w, '0');
+  const stamp = `${now.getUTCFullYear()}${p(now.getUTCMonth() + 1)}${p(now.getUTCDate())}-${p(now.getUTCHours())}${p(now.getUTCMinutes())}${p(now.getUTCSeconds())}`;
+  return `${stamp}-${Math.floor(Math.random() * 0x10000).toString(16).padStart(4, '0')}`;
+}
+
+export function isValidRunId(id: string): boolean {
+  return /^[A-Za-z0-9][A-Za-z0-9._-]{0,120}$/.test(id) && !id.includes('..');
+}
+
+export function createRunDir(runsRoot: string, run: RunJson): string {
+  const dir = runDirOf(runsRoot, run.id);
+  fs.mkdirSync(path.join(dir, 'checkpoints'), { recursive: true });
+  // status before run.json: a folder with run.json always has a status; a folder without run.json is ignored
+  writeStatus(dir, { status: 'created', updatedAt: new Date().toISOString() });
+  writeJsonAtomic(path.join(dir, 'run.json'), run);
+  return dir;
+}
+
+export function readRunJson(runDir: string): RunJson | null {
+  const r = readJsonOrNull<RunJson>(path.join(runDir, 'run.json'));
+  return r && r.formatVersion === RUN_FORMAT_VERSION && typeof r.id === 'string' ? r : null;
+}
+
+export function readStatus(runDir: string): StatusJson | null {
+  return readJsonOrNull<StatusJson>(path.join(runDir, 'status.json'));
+}
+
+export function writeStatus(runDir: string, s: StatusJson): void {
+  writeJsonAtomic(path.join(runDir, 'status.json'), s);
+}
+
+export function pidAlive(pid: number | undefined): boolean {
+  if (!pid) return false;
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+export function readMetrics(runDir: string): MetricRecord[] {
+  return readNdjson<MetricRecord>(metricsFile(runDir)).records;
+}
+
+export function readKnowledge(runDir: string): KnowledgeRecord[] {
+  return readNdjson<KnowledgeRecord>(knowledgeFile(runDir)).records;
+}
+
+/** Derive a run's summary from its files alone (the index is rebuilt from this). */
+export function summarizeRun(runDir: string): RunSummary | null {
+  const run = readRunJson(runDir);
+  if (!run) return null;
+  removeStaleTmpFiles(runDir);
+  const st = readStatus(runDir) ?? { status: 'created' as RunStatus, updatedAt: run.createdAt };
+  let status = st.status;
+  // a run whose owner died without a final status was interrupted (SIGKILL, crash, power loss)
+  if ((status === 'running' || status === 'paused') && !pidAlive(st.pid)) status = 'interrupted';
+  const tasks = readKnowledge(runDir).filter((k): k is TaskRecord => k.kind === 'task');
+  const last = tasks[tasks.length - 1];
+  return {
+    id: run.id,
+    name: run.name,
+    status,
+    data: run.data.spec,
+    preset: run.request.preset,
+    backend: run.backend,
+    createdAt: run.createdAt,
+    updatedAt: st.updatedAt,
+    tasksDone: tasks.length,
+    tasksTotal: st.tasksTotal ?? run.tasks.length,
+    classesSeen: last ? last.seen.length : 0,
+    lastAccuracy: last ? last.accAllMemory : null,
+    lastAccuracyPaper: last ? last.accAllPaper : null,
+  };
+}

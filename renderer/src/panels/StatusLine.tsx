@@ -1,0 +1,51 @@
+import type { SystemInfo } from '../../../preload/api';
+import { useLab } from '../context';
+import { fmtDuration, fmtNum } from '../lib/format';
+import { useStoreSelector } from '../state/useStore';
+
+/** One line that answers "what is it doing right now". Fixed height: values change, the layout does not. */
+export function StatusLine({ system }: { system: SystemInfo | null }): React.JSX.Element {
+  const { store } = useLab();
+  const p = useStoreSelector(store, (s) => s.progress);
+  const status = useStoreSelector(store, (s) => s.status);
+  const mode = useStoreSelector(store, (s) => s.mode);
+  const summary = useStoreSelector(store, (s) => s.summary);
+  const statusMessage = useStoreSelector(store, (s) => s.statusMessage);
+  const adapter = p?.adapter ?? (system?.adapter ? system.adapter.description || system.adapter.vendor : null);
+  const backend = p?.backend ?? summary?.backend ?? system?.chosen ?? '—';
+  const frac = p && p.taskSteps > 0 ? Math.min(1, p.taskStep / p.taskSteps) : 0;
+  return (
+    <div className="status-line" role="status" aria-label="Run status" data-testid="status-line">
+      <span className={`pill status ${status ?? 'none'}`} data-testid="run-status">
+        {mode === 'readonly' ? `${status ?? 'saved'} · read-only` : status ?? 'no run'}
+      </span>
+      <Field label="Task" value={p ? `${p.task + 1} / ${p.tasksTotal}` : summary ? `${summary.tasksDone} / ${summary.tasksTotal}` : '—'} />
+      <span className="field step-field">
+        <span className="label">Step</span>
+        <span className="value" data-testid="step-value">
+          {p ? p.step : '—'}
+        </span>
+        <span className="bar" aria-hidden="true">
+          <span style={{ width: `${(frac * 100).toFixed(1)}%` }} />
+        </span>
+      </span>
+      <Field label="Loss f" value={fmtNum(p?.lossEncoder)} title="encoder loss (−T)" />
+      <Field label="Loss g" value={fmtNum(p?.lossDecoder)} title="decoder loss (T)" />
+      <Field label="T" value={fmtNum(p?.T)} title="closed-loop rate-reduction objective, nats" />
+      <Field label="Samples/s" value={p ? fmtNum(p.samplesPerSec, 0) : '—'} />
+      <Field label="ETA" value={fmtDuration(p?.etaSec)} />
+      <Field label="Backend" value={backend} />
+      <Field label="GPU" value={adapter ?? 'none'} title={adapter ?? 'No WebGPU adapter in use'} />
+      {statusMessage && <span className="status-msg" title={statusMessage}>{statusMessage}</span>}
+    </div>
+  );
+}
+
+function Field({ label, value, title }: { label: string; value: string; title?: string }): React.JSX.Element {
+  return (
+    <span className="field" title={title}>
+      <span className="label">{label}</span>
+      <span className="value">{value}</span>
+    </span>
+  );
+}

@@ -1,0 +1,166 @@
+/**
+ * End to end, web mode: `crate-lab serve` in a child process, Debian's Chromium driven by playwright-core.
+ * The page loads with the token and is refused without it; the system panel shows the backend list the
+ * engine really probed on this machine (compared with `crate-lab backends --json`); a screenshot is kept
+ * under test-artifacts/.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { BackendStatus, LabApi } from '../../preload/api';
+
+const repo = fileURLToPath(new URL('../../', import.meta.url));
+const cli = join(repo, 'main/cli/index.ts');
+const artifacts = join(repo, 'test-artifacts');
+const runsRoot = mkdtempSync(join(tmpdir(), 'crate-e2e-runs-'));
+
+let server: ChildProcess;
+let url = '';
+let origin = '';
+let browser: Browser;
+
+function startServe(): Promise<string> {
+  server = spawn(process.execPath, ['--import', 'tsx', cli, 'serve', '--port', '0', '--runs-root', runsRoot], {
+    cwd: repo,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  server.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`serve printed no URL in 60 s; stderr:\n${err}`)), 60_000);
+    server.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = /(http:\/\/127\.0\.0\.1:\d+\/\?token=[\w-]+)/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]!);
+      }
+    });
+    server.once('exit', (code) => reject(new Error(`serve exited early (${code}); stderr:\n${err}`)));
+  });
+}
+
+beforeAll(async () => {
+  mkdirSync(artifacts, { recursive: true });
+  url = await startServe();
+  origin = new URL(url).origin;
+  browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+  });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  if (server && server.exitCode === null) {
+    server.kill('SIGTERM');
+    await new Promise((r) => server.once('exit', r));
+  }
+  rmSync(runsRoot, { recursive: true, force: true });
+});
+
+describe('web mode in Chromium', () => {
+  it('refuses the page without the token, and with a wrong one', async () => {
+    const page = await browser.newPage();
+    const none = await page.goto(`${origin}/`);
+    expect(none?.status()).toBe(401);
+    const wrong = await page.goto(`${origin}/?token=wrong`);
+    expect(wrong?.status()).toBe(403);
+    await page.close();
+  });
+
+  it('refuses a WebSocket opened from another origin even with the token', async () => {
+    const page = await browser.newPage();
+    await page.goto('about:blank');
+    const token = new URL(url).searchParams.get('token')!;
+    const outcome = await page.evaluate(
+      (wsUrl) =>
+        new Promise<string>((resolve) => {
+          const ws = new WebSocket(wsUrl);
+          ws.onopen = () => resolve('open');
+          ws.onerror = () => resolve('refused');
+        }),
+      `${origin.replace('http', 'ws')}/ws?token=${token}`,
+    );
+    expect(outcome).toBe('refused');
+    await page.close();
+  });
+
+  it('loads with the token and shows the backends the engine really found', async () => {
+    // What this machine offers, from the CLI (a separate process from the server's engine).
+    const probe = spawnSync(process.execPath, ['--import', 'tsx', cli, 'backends', '--json'], { cwd: repo, encoding: 'utf8' });
+    expect(probe.status).toBe(0);
+    const { backends } = JSON.parse(probe.stdout.trim().split('\n').at(-1)!) as { backends: BackendStatus[] };
+    expect(backends.map((b) => b.name)).toEqual(['webgpu', 'tensorflow', 'wasm', 'cpu']);
+
+    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    const res = await page.goto(url);
+    expect(res?.status()).toBe(200);
+    expect(res?.headers()['content-security-policy']).toContain("default-src 'none'");
+
+    await page.getByRole('button', { name: /^system$/i }).or(page.getByRole('tab', { name: /^system$/i })).first().click();
+    // The reasons come from the engine's probe (e.g. "no WebGPU adapter found"): text no static page could fake.
+    const expected = backends.flatMap((b) => [b.name, ...(b.available ? [] : [b.reason ?? ''])]).filter(Boolean);
+    await expect
+      .poll(async () => {
+        const panel = page.getByTestId('system-panel');
+        const text = (await panel.count()) ? await panel.innerText() : '';
+        return expected.filter((t) => !text.includes(t));
+      }, { timeout: 60_000, interval: 250 })
+      .toEqual([]);
+    await page.screenshot({ path: join(artifacts, 'foundation-system-panel.png'), fullPage: true });
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+});
+
+describe('the built Electron main (with a stand-in electron module)', () => {
+  it('opens a sandboxed window on the built renderer and serves IPC through the built engine', () => {
+    // out/ comes from `electron-vite build`, which `npm run test:e2e` runs first.
+    const boot = spawnSync(process.execPath, [join(repo, 'test/e2e/fixtures/bootMain.mjs'), join(repo, 'out/main/index.js')], {
+      cwd: repo,
+      encoding: 'utf8',
+      timeout: 90_000,
+      env: { ...process.env, CRATE_LAB_RUNS: runsRoot },
+    });
+    expect(boot.status, boot.stderr).toBe(0);
+    const seen = JSON.parse(boot.stdout.trim().split('\n').at(-1)!) as {
+      windowOptions: { webPreferences: Record<string, unknown> };
+      url: string;
+      channels: string[];
+      system: Awaited<ReturnType<LabApi['system']>>;
+      foreign: Awaited<ReturnType<LabApi['system']>>;
+      malformed: Awaited<ReturnType<LabApi['getRun']>>;
+      csp: string[];
+    };
+    const prefs = seen.windowOptions.webPreferences;
+    expect(prefs).toMatchObject({ contextIsolation: true, sandbox: true, nodeIntegration: false, webSecurity: true, devTools: false });
+    expect(existsSync(prefs['preload'] as string)).toBe(true);
+    // A sandboxed preload has no module loader: one CommonJS file whose only require is electron.
+    const preload = readFileSync(prefs['preload'] as string, 'utf8');
+    expect([...new Set(preload.match(/require\("[^"]*"\)/g))]).toEqual(['require("electron")']);
+    expect(preload).not.toMatch(/^\s*import\s/m);
+    expect(seen.url).toBe(`file://${join(repo, 'out/renderer/index.html')}`);
+    expect(existsSync(fileURLToPath(seen.url))).toBe(true);
+    expect(seen.channels).toHaveLength(11);
+    expect(seen.csp[0]).toContain("script-src 'self';");
+
+    // The engine ran from the built bundle (out/main/chunks/entry-*.js), not from the TypeScript source.
+    expect(seen.system.ok).toBe(true);
+    if (seen.system.ok) {
+      expect(seen.system.value.host).toBe('electron');
+      expect(seen.system.value.runsRoot).toBe(runsRoot);
+      expect(seen.system.value.backends.map((b) => b.name)).toEqual(['webgpu', 'tensorflow', 'wasm', 'cpu']);
+    }
+    expect(seen.foreign).toMatchObject({ ok: false, error: { code: 'bad-request' } });
+    expect(seen.malformed).toMatchObject({ ok: false, error: { code: 'bad-request' } });
+  });
+});

@@ -1,0 +1,203 @@
+/**
+ * End to end, the lab window in web mode with the real engine (tiny preset, quick): start a run from the
+ * setup screen, watch it progress, pause and resume, check that the 3D view really draws the classes
+ * (pixels read back from a screenshot of the canvas), that the accuracy matrix and reconstructions
+ * appear, and that the run browser still lists and reopens the run after the server restarts.
+ * Screenshots go to test-artifacts/window-*.png.
+ *
+ * Needs a built renderer in out/renderer (`npm run test:e2e` builds it first).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { PNG } from 'pngjs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const repo = fileURLToPath(new URL('../../', import.meta.url));
+const cli = join(repo, 'main/cli/index.ts');
+const artifacts = join(repo, 'test-artifacts');
+const runsRoot = mkdtempSync(join(tmpdir(), 'crate-window-runs-'));
+
+let server: ChildProcess | null = null;
+let browser: Browser;
+let runId = '';
+
+async function startServe(): Promise<string> {
+  const child = spawn(process.execPath, ['--import', 'tsx', cli, 'serve', '--port', '0', '--runs-root', runsRoot], {
+    cwd: repo,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  server = child;
+  let out = '';
+  let err = '';
+  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`serve printed no URL in 90 s; stderr:\n${err}`)), 90_000);
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = /(http:\/\/127\.0\.0\.1:\d+\/\?token=[\w-]+)/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]!);
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`serve exited early (${code}); stderr:\n${err}`)));
+  });
+}
+
+async function stopServe(): Promise<void> {
+  const s = server;
+  server = null;
+  if (!s || s.exitCode !== null) return;
+  const exited = new Promise((r) => s.once('exit', r));
+  s.kill('SIGTERM');
+  await Promise.race([exited, new Promise((r) => setTimeout(r, 15_000))]);
+  if (s.exitCode === null) s.kill('SIGKILL');
+}
+
+async function newPage(): Promise<{ page: Page; errors: string[] }> {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  return { page, errors };
+}
+
+async function stepValue(page: Page): Promise<number> {
+  const t = (await page.getByTestId('step-value').innerText()).trim();
+  return Number(t);
+}
+
+/** Pixels of the canvas that are close to each class colour (taken from the legend swatches). */
+async function classPixelCounts(page: Page): Promise<{ colours: number[][]; counts: number[]; nonBackground: number }> {
+  // (browser-side code as a string: this file compiles with Node types only)
+  const colours = (await page.evaluate(
+    `[...document.querySelectorAll('[data-testid=legend] .chip .swatch')].map((e) => (getComputedStyle(e).backgroundColor.match(/\\d+/g) ?? []).slice(0, 3).map(Number))`,
+  )) as number[][];
+  const shot = await page.locator('[data-testid=subspace-view] canvas').screenshot();
+  const png = PNG.sync.read(shot);
+  const counts = colours.map(() => 0);
+  let nonBackground = 0;
+  const bg = [13, 17, 23]; // #0d1117, the scene's clear colour
+  for (let i = 0; i < png.width * png.height; i++) {
+    const r = png.data[i * 4];
+    const g = png.data[i * 4 + 1];
+    const b = png.data[i * 4 + 2];
+    if (Math.abs(r - bg[0]) + Math.abs(g - bg[1]) + Math.abs(b - bg[2]) > 40) nonBackground++;
+    colours.forEach((c, k) => {
+      // point centres are drawn in the exact class colour (the rim is darker)
+      if (Math.abs(r - c[0]) + Math.abs(g - c[1]) + Math.abs(b - c[2]) < 24) counts[k]++;
+    });
+  }
+  return { colours, counts, nonBackground };
+}
+
+beforeAll(async () => {
+  if (!existsSync(join(repo, 'out/renderer/index.html'))) throw new Error('out/renderer/index.html is missing: build the renderer first (npm run build)');
+  mkdirSync(artifacts, { recursive: true });
+  browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    headless: true,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+      // WebGL in headless Chromium without a GPU: SwiftShader, explicitly allowed
+      '--use-angle=swiftshader',
+      '--enable-unsafe-swiftshader',
+    ],
+  });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await stopServe();
+  rmSync(runsRoot, { recursive: true, force: true });
+});
+
+describe('the lab window with the real engine', () => {
+  it('starts a run from the setup screen and shows what it learns', async () => {
+    const url = await startServe();
+    const { page, errors } = await newPage();
+    await page.goto(url);
+
+    // setup: the built-in dataset is inspected before anything starts
+    await expect.poll(() => page.getByTestId('inspect-result').count(), { timeout: 90_000 }).toBe(1);
+    await expect(page.getByTestId('inspect-result').innerText()).resolves.toContain('10 classes');
+    await page.screenshot({ path: join(artifacts, 'window-setup.png') });
+    await page.getByTestId('start-run').click();
+
+    // progress advances
+    await expect.poll(() => page.getByTestId('run-status').innerText(), { timeout: 90_000 }).toBe('running');
+    await expect.poll(() => stepValue(page), { timeout: 120_000 }).toBeGreaterThan(0);
+    const s0 = await stepValue(page);
+    await expect.poll(() => stepValue(page), { timeout: 120_000 }).toBeGreaterThan(s0);
+
+    // pause: the step stops moving; resume: it moves again
+    await page.getByTestId('pause').click();
+    await expect.poll(() => page.getByTestId('run-status').innerText(), { timeout: 60_000 }).toBe('paused');
+    const sp = await stepValue(page);
+    await page.waitForTimeout(2500);
+    expect(await stepValue(page)).toBe(sp);
+    await page.getByTestId('resume').click();
+    await expect.poll(() => page.getByTestId('run-status').innerText(), { timeout: 60_000 }).toBe('running');
+    await expect.poll(() => stepValue(page), { timeout: 120_000 }).toBeGreaterThan(sp);
+
+    // the first task's accuracy-matrix row, and reconstructions
+    await expect.poll(() => page.getByTestId('acc-row').count(), { timeout: 240_000 }).toBeGreaterThanOrEqual(1);
+    await expect.poll(() => page.getByTestId('recon-row').count(), { timeout: 120_000 }).toBeGreaterThanOrEqual(1);
+
+    // the 3D view: axes off so only points carry class colours, then read the pixels back
+    await expect.poll(() => page.locator('[data-testid=legend] .chip').count(), { timeout: 120_000 }).toBeGreaterThanOrEqual(2);
+    await page.getByRole('checkbox', { name: 'Axes' }).uncheck();
+    await page.waitForTimeout(1500); // let the morph settle
+    const { colours, counts, nonBackground } = await classPixelCounts(page);
+    expect(nonBackground).toBeGreaterThan(300);
+    const drawn = counts.filter((c) => c >= 3).length;
+    expect(drawn, `class colours ${JSON.stringify(colours)} pixel counts ${JSON.stringify(counts)}`).toBeGreaterThanOrEqual(colours.length);
+    await page.getByRole('checkbox', { name: 'Axes' }).check();
+    await page.screenshot({ path: join(artifacts, 'window-live.png') });
+    await page.evaluate(`document.querySelector('.lab-main')?.scrollTo(0, 560)`);
+    await page.waitForTimeout(500);
+    await page.screenshot({ path: join(artifacts, 'window-knowledge.png') });
+
+    // the run id, from the run browser (also checks that it lists the live run)
+    await page.getByRole('tab', { name: 'Runs' }).click();
+    await expect.poll(() => page.getByTestId('run-row').count(), { timeout: 30_000 }).toBe(1);
+    runId = (await page.getByTestId('run-row').getAttribute('data-run-id')) ?? '';
+    expect(runId).not.toBe('');
+    await page.getByRole('tab', { name: 'Lab' }).click();
+
+    // stop it so the store holds a settled run for the restart below
+    await page.getByTestId('stop').click();
+    await page.getByRole('button', { name: 'Stop now' }).click();
+    await expect.poll(() => page.getByTestId('run-status').innerText(), { timeout: 90_000 }).toMatch(/stopped|finished/);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('lists the run after the server restarts and reopens it read-only from its files', async () => {
+    expect(runId).not.toBe('');
+    await stopServe();
+    const url = await startServe();
+    const { page, errors } = await newPage();
+    await page.goto(url);
+    await page.getByRole('tab', { name: 'Runs' }).click();
+    const row = page.locator(`[data-testid=run-row][data-run-id="${runId}"]`);
+    await expect.poll(() => row.count(), { timeout: 60_000 }).toBe(1);
+    await expect(row.innerText()).resolves.toMatch(/builtin:digits/);
+    await page.screenshot({ path: join(artifacts, 'window-runs.png') });
+    await row.getByTestId('open-run').click();
+    await expect.poll(() => page.getByTestId('run-status').innerText(), { timeout: 30_000 }).toContain('read-only');
+    await expect.poll(() => page.getByTestId('acc-row').count(), { timeout: 30_000 }).toBeGreaterThanOrEqual(1);
+    await expect.poll(() => page.getByTestId('chart-steps').count(), { timeout: 30_000 }).toBe(1);
+    await page.screenshot({ path: join(artifacts, 'window-reopened.png') });
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+});

@@ -1,0 +1,60 @@
+/**
+ * WebGPU smoke test of the CRATE forward passes and one closed-loop step. Uses the machine's adapter, or the
+ * SwiftShader Vulkan driver that Debian's chromium ships (software, so tiny shapes only); skips cleanly when
+ * no adapter can be created.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { existsSync } from 'node:fs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { resolveConfig } from '../../../models/crate/config';
+import { decode } from '../../../models/crate/decoder';
+import { encode } from '../../../models/crate/encoder';
+import { LoopState, closedLoopStep } from '../../../models/training/closedLoop';
+import { resolveLoopConfig } from '../../../models/training/config';
+import { maxAbsDiff, randomArray } from './backends';
+
+const SWIFTSHADER = '/usr/lib/chromium/vk_swiftshader_icd.json';
+if (!process.env['VK_ICD_FILENAMES'] && existsSync(SWIFTSHADER)) process.env['VK_ICD_FILENAMES'] = SWIFTSHADER;
+
+let skipReason: string | null = null;
+
+describe('CRATE on webgpu', () => {
+  beforeAll(async () => {
+    try {
+      const { initBackend } = await import('../../../main/engine/backends');
+      await initBackend('webgpu');
+    } catch (e) {
+      skipReason = e instanceof Error ? e.message : String(e);
+    }
+  }, 60_000);
+
+  it('encode/decode agree with the cpu backend and a closed-loop step is finite', async (ctx) => {
+    if (skipReason) ctx.skip(skipReason);
+    const cfg = resolveConfig('tiny');
+    const state = new LoopState(cfg, resolveLoopConfig(), 1);
+    const xData = randomArray(8 * 64, 3);
+    const labels = Int32Array.from({ length: 8 }, (_, i) => i % 2);
+    const x = tf.tensor4d(xData, [8, 1, 8, 8]);
+    const z = encode(state.enc, cfg, x);
+    const xh = decode(state.dec, cfg, z);
+    expect(xh.shape).toEqual([8, 1, 8, 8]);
+    const zGpu = await z.data();
+    const xhGpu = await xh.data();
+    tf.dispose([z, xh]);
+    const s = await closedLoopStep(state, x, labels, 2);
+    expect(Number.isFinite(s.T) && Number.isFinite(s.lossDecoder)).toBe(true);
+    x.dispose();
+
+    // same weights on cpu (weights are re-created from the same seed there)
+    await tf.setBackend('cpu');
+    const ref = new LoopState(cfg, resolveLoopConfig(), 1);
+    const xc = tf.tensor4d(xData, [8, 1, 8, 8]);
+    const zc = encode(ref.enc, cfg, xc);
+    const xhc = decode(ref.dec, cfg, zc);
+    expect(maxAbsDiff(zGpu, await zc.data())).toBeLessThan(1e-3);
+    expect(maxAbsDiff(xhGpu, await xhc.data())).toBeLessThan(1e-3);
+    tf.dispose([xc, zc, xhc]);
+    ref.dispose();
+    state.dispose();
+  }, 120_000);
+});
