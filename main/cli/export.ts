@@ -42,7 +42,7 @@ export function registerExportCommand(program: Command): void {
     .addOption(
       new Option('--backend <name>', 'TF.js backend of the reference side of the parity check')
         .choices(['auto', 'webgpu', 'tensorflow', 'wasm', 'cpu'])
-        .default('cpu'),
+        .default('auto'),
     )
     .option('--json', 'print the result as one JSON object')
     .action(async (run: string, opts: ExportCliOptions) => {

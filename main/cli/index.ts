@@ -56,7 +56,7 @@ async function buildRenderer(rendererDir: string): Promise<void> {
 async function serve(opts: ServeOptions): Promise<void> {
   const { EngineHost } = await import('../engine/host');
   const { startServer } = await import('../server/server');
-  const { isLoopbackHost } = await import('../server/auth');
+  const { isLoopbackHost, isWildcardHost, interfaceAddresses } = await import('../server/auth');
   if (!isLoopbackHost(opts.host)) {
     process.stderr.write(
       `warning: binding to ${opts.host}, which is not a loopback address: anyone who can reach this machine and ` +
@@ -68,10 +68,20 @@ async function serve(opts: ServeOptions): Promise<void> {
   host.onEvent((e) => {
     if (e.type === 'engine') process.stderr.write(`engine: ${e.message}\n`);
   });
+  let server: Awaited<ReturnType<typeof startServer>>;
+  try {
+    server = await startServer({ backend: host, rendererDir: opts.rendererDir, host: opts.host, port: opts.port });
+  } catch (e) {
+    // The engine child would keep this process alive: stop it before reporting.
+    await host.close();
+    const err = e as NodeJS.ErrnoException;
+    if (err.code === 'EADDRINUSE') throw new Error(`port ${opts.port} on ${opts.host} is already in use; choose another with --port`);
+    if (err.code === 'EADDRNOTAVAIL' || err.code === 'ENOTFOUND') throw new Error(`cannot bind to ${opts.host}: not an address of this machine`);
+    throw e;
+  }
+  // Started once the port is ours, so a busy port costs no engine start-up.
   host.start().catch((e: Error) => process.stderr.write(`engine: failed to start: ${e.message}\n`));
-  const server = await startServer({ backend: host, rendererDir: opts.rendererDir, host: opts.host, port: opts.port });
   process.stdout.write(`CRATE Lab web mode: ${server.url}\n`);
-  const { isWildcardHost, interfaceAddresses } = await import('../server/auth');
   if (isWildcardHost(opts.host)) {
     for (const a of interfaceAddresses().filter((x) => !x.includes(':') && !x.startsWith('127.'))) {
       process.stdout.write(`  also at: ${server.url.replace(/^http:\/\/[^/]+/, `http://${a}:${server.port}`)}\n`);

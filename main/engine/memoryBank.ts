@@ -33,7 +33,7 @@ export class MemoryBank {
     if (features.length !== n * F) throw new Error(`memory: class ${cls} features hold ${features.length} values, expected ${n}×${F}`);
     if (n < 2) throw new Error(`memory: class ${cls} has ${n} training sample(s); at least 2 are needed`);
     const z = sampleStructuredMemory(features, n, F, {
-      directions: Math.min(o.directions, n),
+      directions: Math.min(o.directions, n, F),
       explore: Math.min(o.explore, n),
       perDirection: o.perDirection,
       seed,

@@ -17,7 +17,7 @@ import type { Encoder, LoopModel, StepStats } from './loopModel';
 import { MemoryBank } from './memoryBank';
 import type { Recipe } from './recipe';
 import { EngineRng } from './rng';
-import { fitNearestSubspace, type SubspaceModel } from './subspaceAdapter';
+import { fitNearestSubspace, fitNearestSubspaceLarge, type SubspaceModel } from './subspaceAdapter';
 
 export type Phase = 'start' | 'warmup' | 'loop' | 'finalize';
 
@@ -348,14 +348,14 @@ export class CurriculumRunner {
         else if (this.pos.phase === 'finalize') await this.finishTask();
         else await this.trainStep();
       }
+      // the closing event goes into the log before the checkpoint, so a later resume keeps it
       if (this.stopRequested) {
-        await this.checkpoint();
         this.knowledge('stopped', 'stopped on request');
-        this.knowledgeW?.sync();
+        await this.checkpoint();
         await this.setStatus('stopped');
       } else {
         this.knowledge('finished', `curriculum finished: ${this.history.length} task(s) in ${this.elapsed.toFixed(1)} s`);
-        this.knowledgeW?.sync();
+        await this.checkpoint();
         await this.setStatus('finished');
       }
     } catch (e) {
@@ -653,7 +653,7 @@ export class CurriculumRunner {
     };
     // raw-pixel nearest subspace: each class is fitted on its own, so one fit per class serves every task prefix
     this.log('info', 'baseline: raw-pixel nearest subspace');
-    const px = incremental(fitNearestSubspace(train.x, train.n, S, train.y, all, r.subspaceRank), test.x, S);
+    const px = incremental(fitNearestSubspaceLarge(train.x, train.n, S, train.y, all, r.subspaceRank), test.x, S);
     out.rawPixelLast = px.last;
     out.rawPixelAvg = px.avg;
     await new Promise<void>((res) => setImmediate(res));

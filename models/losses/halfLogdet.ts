@@ -150,6 +150,8 @@ export function halfLogdetBatch(Zs: readonly tf.Tensor2D[], alphas: readonly num
 
 // ---------------------------------------------------------------------------------------------
 
+const BMM_UNROLL_MAX = 32;
+
 /**
  * Batched (k, ·, ·) matMul. On the CPU-side backends it runs as k plain 2-D matMuls with explicit
  * transposes: tfjs-backend-wasm 4.22 sends batched and transposeA products to a slow generic kernel
@@ -157,7 +159,9 @@ export function halfLogdetBatch(Zs: readonly tf.Tensor2D[], alphas: readonly num
  */
 export function bmm(a: tf.Tensor3D, b: tf.Tensor3D, transposeA = false, transposeB = false): tf.Tensor3D {
   const backend = tf.getBackend();
-  if (backend !== 'wasm' && backend !== 'cpu' && backend !== 'tensorflow') return tf.matMul(a, b, transposeA, transposeB);
+  const cpuSide = backend === 'wasm' || backend === 'cpu' || backend === 'tensorflow';
+  // Past a few dozen matrices the per-op overhead outweighs the faster kernel.
+  if (!cpuSide || a.shape[0] > BMM_UNROLL_MAX) return tf.matMul(a, b, transposeA, transposeB);
   return tf.tidy(() => {
     const k = a.shape[0];
     const as = k === 1 ? [tf.squeeze(a, [0]) as tf.Tensor2D] : (tf.unstack(a) as tf.Tensor2D[]);
@@ -205,13 +209,19 @@ function factorStacks(stacks: readonly LogdetStack[], zs: readonly tf.Tensor3D[]
     const [, m, d] = z.shape;
     return { dBranch: m > d, size: Math.min(m, d) };
   });
-  const host = tf.tidy(() => {
+  const flat = tf.tidy(() => {
     const grams = zs.map((z, i) =>
       tf.reshape(shapes[i].dBranch ? bmm(z, z, true, false) : bmm(z, z, false, true), [-1]),
     ); // (k·s·s,) each: (k, d, d) or (k, m, m) flattened
-    const flat = grams.length === 1 ? grams[0] : tf.concat(grams);
-    return readHost(flat); // SYNC POINT
+    return grams.length === 1 ? grams[0] : tf.concat(grams);
   });
+  // Read outside tidy: tidy walks whatever it returns, element by element for a typed array.
+  let host: Float32Array;
+  try {
+    host = readHost(flat); // SYNC POINT
+  } finally {
+    flat.dispose();
+  }
   let off = 0;
   return stacks.map((s, si) => {
     const { dBranch, size } = shapes[si];

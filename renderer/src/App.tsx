@@ -87,6 +87,15 @@ export function App({ host }: { host: Host }): React.JSX.Element {
           if (active && (st.mode === 'idle' || (st.mode === 'live' && st.runId === null))) {
             store.dispatch({ type: 'watch', runId: active.id });
             void host.getRun(active.id).then((d) => d.ok && store.dispatch({ type: 'load', detail: d.value, mode: 'live' }));
+          } else if (st.mode === 'live' && st.runId !== null) {
+            // reconnected (e.g. the server restarted): events were missed, so re-read the run's files;
+            // a run that is no longer training is shown as saved
+            const id = st.runId;
+            void host.getRun(id).then((d) => {
+              if (!d.ok || store.getState().runId !== id) return;
+              const live = d.value.summary.status === 'running' || d.value.summary.status === 'paused';
+              store.dispatch({ type: 'load', detail: d.value, mode: live ? 'live' : 'readonly' });
+            });
           }
         });
       }
@@ -145,7 +154,7 @@ export function App({ host }: { host: Host }): React.JSX.Element {
         <EngineBanner />
         {/* the lab stays mounted while hidden: the 3D scene and charts keep their state (no remount) */}
         <main className="screen" id="panel-lab" role="tabpanel" aria-labelledby="tab-lab" hidden={tab !== 'lab'}>
-          <LabScreen system={system} presets={presets} onRunsChanged={refreshRuns} />
+          <LabScreen system={system} presets={presets} onRunsChanged={refreshRuns} visible={tab === 'lab'} />
         </main>
         {tab === 'runs' && (
           <main className="screen" id="panel-runs" role="tabpanel" aria-labelledby="tab-runs">

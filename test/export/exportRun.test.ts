@@ -193,6 +193,20 @@ describe('exportRun --format tfjs', () => {
   });
 });
 
+describe('loadExport bad input', () => {
+  it('names the folder and the missing part', async () => {
+    await expect(loadExport(path.join(root, 'nowhere'))).rejects.toThrow(/export folder .*nowhere not found/);
+    // an encoder-only tfjs export has no decoder weights and no memory: not enough to continue from
+    const dir = path.join(root, 'enc-only');
+    await exportRun(root, req({ what: 'encoder', format: 'tfjs', outDir: dir }), { parityInputs: 8 });
+    const err = await loadExport(dir).then(() => null, (e: unknown) => e as ExportError);
+    expect(err).toBeInstanceOf(ExportError);
+    expect(err!.code).toBe('bad-data');
+    expect(err!.message).toMatch(/cannot continue from .*enc-only: .*memory\.json: missing/);
+    expect(err!.hint).toBe('Export the run with --what all.');
+  });
+});
+
 describe('exportRun bad input: a clear error and existing files untouched', () => {
   let out: string;
   let before: Record<string, string>;

@@ -99,6 +99,19 @@ describe('ONNX export vs the TF.js model (models/crate, tiny preset)', () => {
     }
   });
 
+  it('CRATE-α with class-token pooling agrees with the TF.js model too', async () => {
+    const acfg = resolveConfig('tiny', { sparseBlock: 'alpha', pool: 'cls', depthEncoder: 2 });
+    const p = initEncoderParams(acfg, 9);
+    try {
+      const bytes = buildEncoderOnnx(await readParams(p), meta(acfg));
+      const x = randomArray(5 * 64, 77);
+      const z = (await runOnnx(bytes, { image: { data: x, dims: [5, 1, 8, 8] } })).z.data as Float32Array;
+      expect(maxAbsDiff(z, await encodeHost(p, acfg, x, 5))).toBeLessThan(TOL);
+    } finally {
+      for (const v of p.values()) v.dispose();
+    }
+  });
+
   it('writes opset 17, IR 8, a symbolic batch dimension and the metadata', () => {
     const bytes = buildClassifierOnnx(host, randomHead(cfg.featureDim, [0, 2], 2, 1), meta(cfg));
     const m = decodeModel(bytes);

@@ -20,7 +20,7 @@ function makeHost(opts: Partial<ConstructorParameters<typeof EngineHost>[0]> = {
   return h;
 }
 
-function waitForEvent(events: LabEvent[], pred: (e: LabEvent) => boolean, ms = 30_000): Promise<LabEvent> {
+function waitForEvent(events: LabEvent[], pred: (e: LabEvent) => boolean, ms = 60_000): Promise<LabEvent> {
   return vi.waitFor(
     () => {
       const e = events.find(pred);
@@ -102,6 +102,18 @@ describe('EngineHost with a controllable engine', () => {
     await waitForEvent(events, isEngine('crashed'));
     const r = await host.request('system', []);
     expect(r.ok).toBe(true);
+  });
+
+  it('answers a request waiting for a restart when the host closes meanwhile', async () => {
+    const host = makeHost({ launcher: forkLauncher(FAKE_ENGINE), restartDelayMs: 5_000 });
+    const events: LabEvent[] = [];
+    host.onEvent((e) => events.push(e));
+    await host.start();
+    process.kill(await host.ping(), 'SIGKILL');
+    await waitForEvent(events, isEngine('crashed'));
+    const waiting = host.request('system', []);
+    await host.close();
+    await expect(waiting).resolves.toMatchObject({ ok: false, error: { code: 'engine' } });
   });
 
   it('does not restart an engine that refused to start, and says why', async () => {

@@ -7,6 +7,8 @@ import { WebSocketHost, webSocketUrl } from './webSocketHost';
 declare global {
   interface Window {
     crateLab?: LabApi;
+    /** the simulated lab, reachable from the console and scripts in `?host=memory` mode */
+    __memoryHost?: MemoryHost;
   }
 }
 
@@ -17,6 +19,10 @@ declare global {
 export function pickHost(win: Window): Host {
   if (win.crateLab) return new ElectronHost(win.crateLab);
   const params = new URLSearchParams(win.location.search);
-  if (params.get('host') === 'memory') return new MemoryHost({ snapshotPoints: Number(params.get('points') ?? 1000) || 1000 });
+  if (params.get('host') === 'memory') {
+    const host = new MemoryHost({ snapshotPoints: Number(params.get('points') ?? 1000) || 1000, tickMs: Number(params.get('tick') ?? 100) || 100 });
+    win.__memoryHost = host;
+    return host;
+  }
   return new WebSocketHost(webSocketUrl(win.location));
 }

@@ -15,10 +15,13 @@ export function LabScreen({
   system,
   presets,
   onRunsChanged,
+  visible,
 }: {
   system: SystemInfo | null;
   presets: PresetInfo[] | null;
   onRunsChanged: () => void;
+  /** false while another tab is shown: the 3D loop then stops drawing */
+  visible: boolean;
 }): React.JSX.Element {
   const { store } = useLab();
   const mode = useStoreSelector(store, (s) => s.mode);
@@ -48,7 +51,7 @@ export function LabScreen({
       <section className="lab-main" aria-label="Run view">
         <StatusLine system={system} />
         <div className="lab-row">
-          <SubspaceView />
+          <SubspaceView active={visible} />
           <Reconstructions />
         </div>
         <KnowledgeLog />

@@ -269,7 +269,8 @@ function Compare({ ids, runs }: { ids: [string, string]; runs: RunSummary[] }): 
     <div className="panel compare" aria-label="Compare runs">
       <div className="panel-head">
         <h2>
-          Compare: {name(ids[0])} vs {name(ids[1])}
+          Compare: <span className="cmp-a">{name(ids[0])}</span> <span className="muted small mono">{ids[0]}</span> vs{' '}
+          <span className="cmp-b">{name(ids[1])}</span> <span className="muted small mono">{ids[1]}</span>
         </h2>
       </div>
       {!ready ? (
@@ -287,16 +288,17 @@ function Compare({ ids, runs }: { ids: [string, string]; runs: RunSummary[] }): 
             width: w,
             height: 240,
             scales: { x: { time: false }, y: { range: [0, 100] } },
+            legend: { live: false },
             axes: [
-              { ...AXIS_STYLE, label: 'task' },
+              { ...AXIS_STYLE, label: 'task', incrs: [1, 2, 5, 10, 20, 50] },
               { ...AXIS_STYLE, label: 'accuracy (%) · memory protocol', size: 52 },
             ],
             series: [
               { label: 'task' },
-              { label: `${name(ids[0])} · avg incremental`, stroke: '#4ea3ff', width: 2, points: { show: true } },
-              { label: `${name(ids[0])} · last`, stroke: '#4ea3ff', width: 2, dash: [6, 4], points: { show: true } },
-              { label: `${name(ids[1])} · avg incremental`, stroke: '#ff8c42', width: 2, points: { show: true } },
-              { label: `${name(ids[1])} · last`, stroke: '#ff8c42', width: 2, dash: [6, 4], points: { show: true } },
+              { label: `${ids[0]} · avg incremental`, stroke: '#4ea3ff', width: 2, points: { show: true } },
+              { label: `${ids[0]} · last`, stroke: '#4ea3ff', width: 2, dash: [6, 4], points: { show: true } },
+              { label: `${ids[1]} · avg incremental`, stroke: '#ff8c42', width: 2, points: { show: true } },
+              { label: `${ids[1]} · last`, stroke: '#ff8c42', width: 2, dash: [6, 4], points: { show: true } },
             ],
           })}
         />

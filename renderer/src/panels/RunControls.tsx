@@ -85,6 +85,23 @@ export function RunControls({ onNewRun, onChanged }: { onNewRun: () => void; onC
             </button>
           )}
         </div>
+      ) : !(running || paused) ? (
+        <div className="readonly-note" role="status">
+          <p>
+            {status === 'finished'
+              ? 'The curriculum is done: every task has been learned. Open the Runs tab to export the model or compare it with other runs.'
+              : status === 'failed'
+                ? 'The run stopped with an error (see the message above the charts). Resume it from its last checkpoint or start a new experiment.'
+                : status === 'interrupted' || status === 'stopped'
+                  ? 'The run is not training. Resume it from its last checkpoint, or start a new experiment.'
+                  : 'Waiting for the engine to report the run…'}
+          </p>
+          {resumable && (
+            <button className="btn primary" disabled={busy !== null} onClick={() => void resume()}>
+              Resume from last checkpoint
+            </button>
+          )}
+        </div>
       ) : (
         <>
           <div className="btn-row">
@@ -160,11 +177,6 @@ export function RunControls({ onNewRun, onChanged }: { onNewRun: () => void; onC
               </button>
             </div>
           </fieldset>
-          {resumable && (
-            <button className="btn primary" disabled={busy !== null} onClick={() => void resume()}>
-              Resume from last checkpoint
-            </button>
-          )}
         </>
       )}
       <button className="btn ghost wide" onClick={onNewRun} data-testid="new-run">

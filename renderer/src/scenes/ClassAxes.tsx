@@ -49,7 +49,7 @@ export function ClassAxes({ classes, hidden }: { classes: ClassGlyph[]; hidden: 
       for (let k = 0; k < g.axes.length; k++) {
         const a = g.axes[k];
         // the minor axes fade so the leading direction stands out
-        const w = k === 0 ? 1 : k === 1 ? 0.75 : 0.5;
+        const w = k === 0 ? 1 : k === 1 ? 0.5 : 0.3;
         for (const sgn of [-1, 1]) {
           tg[v * 3] = g.center[0] + sgn * a[0];
           tg[v * 3 + 1] = g.center[1] + sgn * a[1];

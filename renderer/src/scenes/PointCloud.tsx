@@ -36,9 +36,11 @@ const vertex = /* glsl */ `
     vec4 info = rgba;
     vec3 p = mix(from, position, uMix);
     vec4 mv = modelViewMatrix * vec4(p, 1.0);
-    gl_Position = projectionMatrix * mv;
-    // size attenuates with distance; hidden classes collapse to nothing (no fragments)
-    gl_PointSize = info.a > 0.5 ? max(1.5, uSize * uScale / -mv.z) : 0.0;
+    // size attenuates with distance; a hidden class is moved outside the clip volume, because some
+    // drivers (SwiftShader among them) still draw a 1-pixel point for gl_PointSize 0
+    bool shown = info.a > 0.5;
+    gl_Position = shown ? projectionMatrix * mv : vec4(2.0, 2.0, 2.0, 1.0);
+    gl_PointSize = shown ? max(1.5, uSize * uScale / -mv.z) : 0.0;
     vColor = info.rgb;
   }
 `;

@@ -8,6 +8,7 @@ import { PointCloud, type CloudLive } from './PointCloud';
 
 /** The R3F scene: point cloud, class axes, a floor grid for orientation, camera rig and hover picker. */
 export function SubspaceCanvas({
+  active = true,
   frame,
   hidden,
   showAxes,
@@ -16,6 +17,7 @@ export function SubspaceCanvas({
   onHover,
   children,
 }: {
+  active?: boolean;
   frame: CloudFrame | null;
   hidden: ReadonlySet<number>;
   showAxes: boolean;
@@ -29,6 +31,7 @@ export function SubspaceCanvas({
     <Canvas
       className="subspace-canvas"
       dpr={[1, 2]}
+      frameloop={active ? 'always' : 'never'}
       camera={{ position: HOME_POSITION.toArray(), fov: 45, near: 0.01, far: 100 }}
       // no MSAA: points are discs cut in the fragment shader, which multisampling would not smooth anyway
       gl={{ antialias: false, powerPreference: 'high-performance' }}

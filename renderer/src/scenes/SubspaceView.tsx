@@ -10,7 +10,7 @@ import { SubspaceCanvas } from './SubspaceCanvas';
 import { useCloudFrame } from './useCloudFrame';
 
 /** The 3D subspace panel: projection choice, legend that hides classes, camera controls, hover readout. */
-export function SubspaceView(): React.JSX.Element {
+export function SubspaceView({ active = true }: { active?: boolean }): React.JSX.Element {
   const { store } = useLab();
   const snapshot = useStoreSelector(store, (s) => s.snapshot);
   const mode = useStoreSelector(store, (s) => s.mode);
@@ -100,7 +100,7 @@ export function SubspaceView(): React.JSX.Element {
         aria-label="3D view of class features. Arrow keys orbit, plus and minus zoom, R resets."
         data-testid="subspace-view"
       >
-        <SubspaceCanvas frame={frame} hidden={hidden} showAxes={showAxes} resetKey={resetKey} command={command} onHover={setHover} />
+        <SubspaceCanvas active={active} frame={frame} hidden={hidden} showAxes={showAxes} resetKey={resetKey} command={command} onHover={setHover} />
         <div className="canvas-tools">
           <button className="btn small" onClick={() => command.current?.('in')} aria-label="Zoom in" title="Zoom in (+)">
             +

@@ -109,7 +109,7 @@ describe.each(TEST_BACKENDS)('CRATE layers on %s', (backend) => {
 
   it('MSSA matches a float64 reference (shared q=k=v, softmax over keys, dh^-½)', async () => {
     const B = 2, N = 3, d = 4, H = 2, dh = 2;
-    const p: ParamMap = new Map([
+    const p: ParamMap = new Map<string, tf.Variable>([
       ['m/qkv', tf.variable(tf.tensor2d(randomArray(d * d, 51), [d, d]))],
       ['m/out/W', tf.variable(tf.tensor2d(randomArray(d * d, 52), [d, d]))],
       ['m/out/b', tf.variable(tf.tensor1d(randomArray(d, 53)))],

@@ -1,7 +1,7 @@
 /**
  * WebGPU smoke test of the CRATE forward passes and one closed-loop step. Uses the machine's adapter, or the
- * SwiftShader Vulkan driver that Debian's chromium ships (software, so tiny shapes only); skips cleanly when
- * no adapter can be created.
+ * SwiftShader Vulkan driver that Debian's chromium ships (software, so tiny shapes and forward passes only,
+ * unless CRATE_TEST_WEBGPU_STEP is set); skips cleanly when no adapter can be created.
  */
 import * as tf from '@tensorflow/tfjs';
 import { existsSync } from 'node:fs';
@@ -17,18 +17,20 @@ const SWIFTSHADER = '/usr/lib/chromium/vk_swiftshader_icd.json';
 if (!process.env['VK_ICD_FILENAMES'] && existsSync(SWIFTSHADER)) process.env['VK_ICD_FILENAMES'] = SWIFTSHADER;
 
 let skipReason: string | null = null;
+let software = true;
 
 describe('CRATE on webgpu', () => {
   beforeAll(async () => {
     try {
       const { initBackend } = await import('../../../main/engine/backends');
-      await initBackend('webgpu');
+      const { adapter } = await initBackend('webgpu');
+      software = /swiftshader|llvmpipe|lavapipe|software/i.test(`${adapter?.vendor} ${adapter?.architecture} ${adapter?.description}`);
     } catch (e) {
       skipReason = e instanceof Error ? e.message : String(e);
     }
   }, 60_000);
 
-  it('encode/decode agree with the cpu backend and a closed-loop step is finite', async (ctx) => {
+  it('encode/decode agree with the cpu backend; a closed-loop step is finite (real adapters)', async (ctx) => {
     if (skipReason) ctx.skip(skipReason);
     const cfg = resolveConfig('tiny');
     const state = new LoopState(cfg, resolveLoopConfig(), 1);
@@ -41,8 +43,11 @@ describe('CRATE on webgpu', () => {
     const zGpu = await z.data();
     const xhGpu = await xh.data();
     tf.dispose([z, xh]);
-    const s = await closedLoopStep(state, x, labels, 2);
-    expect(Number.isFinite(s.T) && Number.isFinite(s.lossDecoder)).toBe(true);
+    if (!software || process.env['CRATE_TEST_WEBGPU_STEP']) {
+      // a training step compiles ~100 more shaders: ~40 s on SwiftShader, so only on real adapters or on request
+      const s = await closedLoopStep(state, x, labels, 2);
+      expect(Number.isFinite(s.T) && Number.isFinite(s.lossDecoder)).toBe(true);
+    }
     x.dispose();
 
     // same weights on cpu (weights are re-created from the same seed there)

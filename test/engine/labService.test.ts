@@ -1,0 +1,141 @@
+// The LabService in process: Result values, control (pause, step N, resume, next task, stop, autonomous off),
+// resume after stop, run listing/detail/deletion, and watch mode (a new class folder becomes a task).
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { PNG } from 'pngjs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { LabEvent, ProgressEvent, RunStatus, TaskRecord } from '../../preload/api';
+import { createLabService, type LabService } from '../../main/engine/labService';
+import { TINY_RECIPE, TINY_REQUEST, tempRoot } from './helpers';
+
+let root: string;
+let svc: LabService;
+const events: LabEvent[] = [];
+beforeAll(async () => {
+  root = tempRoot('svc');
+  svc = await createLabService({ runsRoot: root, backend: 'wasm', host: 'cli' });
+  svc.subscribe((e) => events.push(e));
+});
+afterAll(async () => {
+  await svc.close();
+  fs.rmSync(root, { recursive: true, force: true });
+});
+
+async function until<T>(fn: () => T | undefined | null | false, ms = 120_000): Promise<T> {
+  const t0 = Date.now();
+  for (;;) {
+    const v = fn();
+    if (v) return v;
+    if (Date.now() - t0 > ms) throw new Error('timed out waiting');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+const statusOf = (id: string): RunStatus | undefined =>
+  [...events].reverse().find((e): e is Extract<LabEvent, { type: 'run-status' }> => e.type === 'run-status' && e.runId === id)?.status;
+const lastStep = (id: string) => [...events].reverse().find((e): e is ProgressEvent => e.type === 'progress' && e.runId === id)?.step ?? 0;
+
+describe('LabService', () => {
+  it('answers system, presets and bad requests as Result values', async () => {
+    const sys = await svc.system();
+    expect(sys.ok).toBe(true);
+    if (sys.ok) expect(sys.value.chosen).toBe('wasm');
+    const presets = await svc.presets();
+    expect(presets.ok && presets.value.map((p) => p.name)).toContain('tiny');
+    const bad = await svc.startRun({ ...TINY_REQUEST, preset: 'nope' });
+    expect(bad).toMatchObject({ ok: false, error: { code: 'bad-request' } });
+    const badData = await svc.startRun({ ...TINY_REQUEST, data: 'idx:/no/such' });
+    expect(badData).toMatchObject({ ok: false, error: { code: 'bad-data' } });
+    expect(await svc.getRun('nope')).toMatchObject({ ok: false, error: { code: 'not-found' } });
+    expect(await svc.control({ runId: 'nope', action: 'pause' })).toMatchObject({ ok: false, error: { code: 'not-found' } });
+    const ex = await svc.exportRun({ runId: 'nope', what: 'all', format: 'onnx' });
+    expect(ex.ok).toBe(false);
+  });
+
+  it('pauses, steps exactly N, moves to the next task, stops, and resumes to the end', async () => {
+    const r = await svc.startRun({ ...TINY_REQUEST, tasks: 2, recipe: { ...TINY_RECIPE, warmupEpochs: 30, checkpointEvery: 4 } } as never);
+    expect(r.ok).toBe(true);
+    const id = r.ok ? r.value.runId : '';
+    await until(() => lastStep(id) >= 2);
+    expect((await svc.control({ runId: id, action: 'pause' })).ok).toBe(true);
+    await until(() => statusOf(id) === 'paused');
+    const at = lastStep(id);
+    await new Promise((res) => setTimeout(res, 300));
+    expect(lastStep(id)).toBe(at); // really paused
+    await svc.control({ runId: id, action: 'step', steps: 3 });
+    await until(() => lastStep(id) === at + 3);
+    await new Promise((res) => setTimeout(res, 300));
+    expect(lastStep(id)).toBe(at + 3);
+    // next task: the long warm-up of task 1 is cut short
+    await svc.control({ runId: id, action: 'nextTask' });
+    const first = await until(() => events.find((e): e is Extract<LabEvent, { type: 'task-result' }> => e.type === 'task-result' && e.runId === id));
+    expect(first.record.task).toBe(0);
+    await svc.control({ runId: id, action: 'stop' });
+    await until(() => statusOf(id) === 'stopped');
+    const list = await svc.listRuns();
+    expect(list.ok && list.value.find((s) => s.id === id)?.status).toBe('stopped');
+    // resume continues to the end
+    expect((await svc.resumeRun(id)).ok).toBe(true);
+    await until(() => statusOf(id) === 'finished');
+    const detail = await svc.getRun(id);
+    expect(detail.ok).toBe(true);
+    if (detail.ok) {
+      const tasks = detail.value.knowledge.filter((k): k is TaskRecord => k.kind === 'task');
+      expect(tasks.map((t) => t.task)).toEqual([0, 1]);
+      const kinds = detail.value.knowledge.filter((k) => k.kind === 'event').map((k) => (k as { event: string }).event);
+      expect(kinds).toContain('stopped');
+      expect(kinds).toContain('resumed');
+      const steps = detail.value.metrics.map((m) => m.step);
+      expect(steps).toEqual(steps.map((_, i) => i + 1));
+      expect(detail.value.summary.tasksDone).toBe(2);
+    }
+    expect(events.some((e) => e.type === 'snapshot' && e.runId === id)).toBe(true);
+    const rec = events.find((e): e is Extract<LabEvent, { type: 'reconstructions' }> => e.type === 'reconstructions' && e.runId === id && e.task >= 1);
+    expect(rec?.rows.some((row) => row.kind === 'memory')).toBe(true);
+    expect((await svc.deleteRun(id)).ok).toBe(true);
+    expect(fs.existsSync(path.join(root, id))).toBe(false);
+  }, 300_000);
+
+  it('with autonomous off pauses after each task until told to go on', async () => {
+    const r = await svc.startRun({ ...TINY_REQUEST, tasks: 2, autonomous: false, recipe: { ...TINY_RECIPE } } as never);
+    const id = r.ok ? r.value.runId : '';
+    await until(() => statusOf(id) === 'paused' && events.some((e) => e.type === 'task-result' && e.runId === id));
+    await new Promise((res) => setTimeout(res, 300));
+    expect(events.filter((e) => e.type === 'task-result' && e.runId === id)).toHaveLength(1);
+    await svc.control({ runId: id, action: 'resume' });
+    await until(() => statusOf(id) === 'finished');
+    expect(events.filter((e) => e.type === 'task-result' && e.runId === id)).toHaveLength(2);
+  }, 300_000);
+
+  it('in watch mode learns a class folder that appears and is stable', async () => {
+    const watch = path.join(root, 'watched');
+    const mk = (cls: string, n: number, bright: number) => {
+      fs.mkdirSync(path.join(watch, cls), { recursive: true });
+      for (let i = 0; i < n; i++) {
+        const png = new PNG({ width: 8, height: 8 });
+        for (let p = 0; p < 64; p++) {
+          const on = (cls === 'a' ? p % 8 < 4 : cls === 'b' ? p < 32 : (p + (p >> 3)) % 2 === 0) ? bright : 0;
+          const v = Math.min(255, on + ((i * 37 + p * 11) % 40));
+          png.data.set([v, v, v, 255], p * 4);
+        }
+        fs.writeFileSync(path.join(watch, cls, `${i}.png`), PNG.sync.write(png));
+      }
+    };
+    mk('a', 20, 200);
+    mk('b', 20, 200);
+    const r = await svc.startRun({
+      data: `folder:${watch}`, preset: 'tiny', backend: 'wasm', classesPerTask: 2, seed: 1, quick: false, watchDir: watch,
+      recipe: { ...TINY_RECIPE, maxPerClass: 0, warmupEpochs: 2, epochs: 1, batchSize: 16 },
+    } as never);
+    expect(r.ok, JSON.stringify(r)).toBe(true);
+    const id = r.ok ? r.value.runId : '';
+    await until(() => events.some((e) => e.type === 'task-result' && e.runId === id));
+    mk('c', 20, 220);
+    const found = await until(() => events.find((e) => e.type === 'knowledge' && e.runId === id && e.record.event === 'watch-found'));
+    expect(JSON.stringify(found)).toMatch(/\bc\b/);
+    const second = await until(() => events.find((e): e is Extract<LabEvent, { type: 'task-result' }> => e.type === 'task-result' && e.runId === id && e.record.task === 1));
+    expect(second.record.classes).toEqual([2]);
+    expect(second.record.seen).toEqual([0, 1, 2]);
+    await svc.control({ runId: id, action: 'stop' });
+    await until(() => statusOf(id) === 'stopped');
+  }, 300_000);
+});
