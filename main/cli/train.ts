@@ -68,6 +68,7 @@ interface TrainOpts extends CommonOpts {
   memDirections?: number;
   memExplore?: number;
   memPerDirection?: number;
+  memPerBatch?: number;
   rank?: number;
   baselines: boolean;
   baselineEpochScale?: number;
@@ -92,6 +93,7 @@ function recipeFrom(o: TrainOpts): Partial<Recipe> {
     memDirections: o.memDirections,
     memExplore: o.memExplore,
     memPerDirection: o.memPerDirection,
+    memPerBatch: o.memPerBatch,
     subspaceRank: o.rank,
     checkpointEvery: o.checkpointEvery,
     keep: o.keep,
@@ -357,6 +359,7 @@ export function registerTrainCommands(program: Command): void {
     .option('--mem-directions <n>', 'memory: principal directions per class', posInt)
     .option('--mem-explore <n>', 'memory: top samples per direction', posInt)
     .option('--mem-per-direction <n>', 'memory: vectors drawn per direction', posInt)
+    .option('--mem-per-batch <n>', 'memory rows replayed per step, class-balanced (0 = all)', int)
     .option('--rank <r>', 'nearest-subspace rank', posInt)
     .option('--no-baselines', 'skip the baselines of the final summary')
     .option('--baseline-epoch-scale <x>', 'schedule fraction for the no-memory baseline re-run', num)

@@ -143,14 +143,35 @@ export class CrateLoopModel implements LoopModel {
 
   async loopStep(b: TrainBatch): Promise<StepStats> {
     const x = this.batchTensor(b);
+    const full = this.replay;
+    // a subset of the memory rows for this step (recipe memPerBatch), gathered from the task's replay set
+    const sub = full && b.memRows ? this.gatherReplay(full, b.memRows) : null;
+    const rep = sub ?? full;
     try {
-      if (!this.replay || this.replay.anchorWeight <= 0) {
-        const r = await closedLoopStep(this.state, x, b.labels, b.k, this.replay ? { memory: this.replay } : {});
+      if (!rep || rep.anchorWeight <= 0) {
+        const r = await closedLoopStep(this.state, x, b.labels, b.k, rep ? { memory: rep } : {});
         return { lossEncoder: r.lossEncoder, lossDecoder: r.lossDecoder, T: r.T, deltaRZ: r.deltaRZ, deltaRZhat: r.deltaRZhat, pairTerm: r.pair };
       }
-      return await this.anchoredStep(x, b);
+      return await this.anchoredStep(x, b, rep);
     } finally {
       x.dispose();
+      if (sub) tf.dispose([sub.zMem, sub.xMem, ...(sub.anchorTarget ? [sub.anchorTarget] : [])]);
+    }
+  }
+
+  private gatherReplay(full: NonNullable<CrateLoopModel['replay']>, rows: Int32Array): NonNullable<CrateLoopModel['replay']> {
+    const idx = tf.tensor1d(rows, 'int32');
+    try {
+      return {
+        zMem: tf.gather(full.zMem, idx) as tf.Tensor2D,
+        xMem: tf.gather(full.xMem, idx) as tf.Tensor4D,
+        yMem: Int32Array.from(rows, (i) => full.yMem[i]),
+        newClasses: full.newClasses,
+        anchorWeight: full.anchorWeight,
+        anchorTarget: full.anchorTarget ? (tf.gather(full.anchorTarget, idx) as tf.Tensor2D) : null,
+      };
+    } finally {
+      idx.dispose();
     }
   }
 
@@ -160,8 +181,7 @@ export class CrateLoopModel implements LoopModel {
    * stand-in for old images, so holding the encoder's response to it fixed is what should keep old classes where their
    * stored memory says they are (bench README: without it, old features drift away from memory).
    */
-  private async anchoredStep(x: tf.Tensor4D, b: TrainBatch): Promise<StepStats> {
-    const rep = this.replay!;
+  private async anchoredStep(x: tf.Tensor4D, b: TrainBatch, rep: NonNullable<CrateLoopModel['replay']>): Promise<StepStats> {
     const { cfg, enc, dec } = this.state;
     const n = b.n;
     const m = rep.yMem.length;

@@ -19,6 +19,8 @@ export interface TrainBatch {
   /** labels local to the seen set: 0..k-1 */
   labels: Int32Array;
   k: number;
+  /** memory rows replayed in this step (indices into the replay set); absent = all rows */
+  memRows?: Int32Array;
 }
 
 export interface MemoryReplay {

@@ -29,6 +29,8 @@ export interface Recipe {
   memDirections: number;
   memExplore: number;
   memPerDirection: number;
+  /** memory rows replayed per step, class-balanced random subset (0 = all rows in every batch, as i-CTRL). */
+  memPerBatch: number;
   /** nearest-subspace rank r (i-CTRL PCACOMP = 15). */
   subspaceRank: number;
   /** keep at most this many training images per class (0 = all): quick runs and tests. */
@@ -63,6 +65,7 @@ export const DEFAULT_RECIPE: Readonly<Recipe> = Object.freeze({
   memDirections: 12,
   memExplore: 40,
   memPerDirection: 30,
+  memPerBatch: 0,
   subspaceRank: 15,
   maxPerClass: 0,
   checkpointEvery: 50,
@@ -76,12 +79,17 @@ export const DEFAULT_RECIPE: Readonly<Recipe> = Object.freeze({
 
 /** --quick: a reduced schedule for a quick look (≤ 10 min on 2 cores with mnist-s). */
 export const QUICK_OVERRIDES: Readonly<Partial<Recipe>> = Object.freeze({
+  maxPerClass: 300,
+  batchSize: 256,
+  warmupEpochs: 20,
   epochs: 2,
-  warmupEpochs: 10,
+  memPerDirection: 10,
+  memPerBatch: 256,
+  checkpointEvery: 10,
 });
 
 const INT_FIELDS = new Set<keyof Recipe>([
-  'epochs', 'warmupEpochs', 'laterWarmupEpochs', 'batchSize', 'memDirections', 'memExplore', 'memPerDirection', 'subspaceRank',
+  'epochs', 'warmupEpochs', 'laterWarmupEpochs', 'batchSize', 'memDirections', 'memExplore', 'memPerDirection', 'memPerBatch', 'subspaceRank',
   'maxPerClass', 'checkpointEvery', 'keep', 'logEvery',
 ]);
 const BOOL_FIELDS = new Set<keyof Recipe>(['baselines', 'noMemory', 'freezeAfterFirst']);

@@ -13,7 +13,7 @@ import { knowledgeFile, metricsFile, writeStatus, type RunJson } from '../store/
 import type { DataSource } from './dataSource';
 import { accuracyOf, concatRows, evaluateTask, MEMORY_PROTOCOL, type LabeledImages } from './evaluate';
 import { toWire, type EventHub } from './events';
-import type { Encoder, LoopModel, StepStats } from './loopModel';
+import type { Encoder, LoopModel, StepStats, TrainBatch } from './loopModel';
 import { MemoryBank } from './memoryBank';
 import type { Recipe } from './recipe';
 import { EngineRng } from './rng';
@@ -81,6 +81,8 @@ export class CurriculumRunner {
   memory: MemoryBank;
   /** frozen-encoder baseline: the encoder after the first task and a memory drawn with it */
   frozen: { params: Map<string, TensorRecord>; enc: Encoder; memory: MemoryBank } | null = null;
+  /** both networks and optimisers right after the first task: the no-memory baseline branches from here */
+  branch: Map<string, TensorRecord> | null = null;
   /** the task being learned: its images exist only while it runs */
   task: { classes: number[]; seen: number[]; data: LabeledImages; localLabels: Int32Array; xMem: Float32Array | null; zAnchor: Float32Array | null } | null = null;
   autonomous = true;
@@ -228,6 +230,7 @@ export class CurriculumRunner {
       for (const [k, v] of this.frozen.params) tensors.set(`frozen/${k}`, v);
       for (const [k, v] of this.frozen.memory.toTensors('fmem')) tensors.set(k, v);
     }
+    if (this.branch) for (const [k, v] of this.branch) tensors.set(`branch/${k}`, v);
     if (this.classifier) {
       const F = this.classifier.featureDim;
       this.classifier.classes.forEach((c, i) => {
@@ -293,6 +296,9 @@ export class CurriculumRunner {
       };
     }
     this.classifier = classifierFrom(tensors, this.d.model.featureDim);
+    const branch = new Map<string, TensorRecord>();
+    for (const [k, v] of tensors) if (k.startsWith('branch/')) branch.set(k.slice('branch/'.length), v);
+    this.branch = branch.size ? branch : null;
     this.pos = { ...s.pos };
     this.tasks = s.tasks.map((t) => [...t]);
     this.lrScale = s.lrScale;
@@ -468,7 +474,11 @@ export class CurriculumRunner {
       x.set(t.data.x.subarray(j * S, (j + 1) * S), i * S);
       labels[i] = t.localLabels[j];
     });
-    const batch = { x, n: idx.length, labels, k: t.seen.length };
+    const batch: TrainBatch = { x, n: idx.length, labels, k: t.seen.length };
+    if (this.pos.phase === 'loop' && t.xMem && this.d.recipe.memPerBatch > 0) {
+      const rows = this.memoryRowsForStep(t);
+      if (rows) batch.memRows = rows;
+    }
 
     // 2. the step
     const t0 = performance.now();
@@ -522,6 +532,25 @@ export class CurriculumRunner {
     if (this.pos.step % this.d.recipe.checkpointEvery === 0) await this.checkpoint();
   }
 
+  /** A class-balanced random subset of the replayed memory rows for this step (seeded by run, task and step). */
+  private memoryRowsForStep(t: NonNullable<CurriculumRunner['task']>): Int32Array | null {
+    const old = t.seen.filter((c) => !t.classes.includes(c));
+    const counts = old.map((c) => this.memory.classes.get(c)?.m ?? 0);
+    const m = counts.reduce((a, b) => a + b, 0);
+    const want = this.d.recipe.memPerBatch;
+    if (m <= want) return null;
+    const rng = new EngineRng(hashSeed(this.d.run.seed, 11, this.pos.task, this.pos.step));
+    const per = Math.max(1, Math.floor(want / old.length));
+    const rows: number[] = [];
+    let offset = 0;
+    for (const cnt of counts) {
+      const p = rng.permutation(cnt);
+      for (let i = 0; i < Math.min(per, cnt); i++) rows.push(offset + p[i]);
+      offset += cnt;
+    }
+    return Int32Array.from(rows.sort((a, b) => a - b));
+  }
+
   private async diverged(stats: StepStats, cause?: string): Promise<void> {
     this.divergences++;
     const what = `non-finite ${cause ? 'features' : 'loss'} at task ${this.pos.task + 1}, step ${this.pos.step + 1} (${cause ?? `T=${stats.T}, encoder ${stats.lossEncoder}, decoder ${stats.lossDecoder}`})`;
@@ -565,6 +594,8 @@ export class CurriculumRunner {
         }
       }
     }
+
+    if (this.pos.task === 0 && r.baselines && this.d.persist && !r.noMemory && !this.branch) this.branch = await this.d.model.exportState();
 
     // 3. evaluation on every seen class
     const test = this.d.data.subset('test', t.seen);
@@ -677,6 +708,16 @@ export class CurriculumRunner {
       const model = this.d.makeModel(rec, this.d.run.seed);
       const sub = new CurriculumRunner({ ...this.d, recipe: rec, model, persist: false, index: null, watch: null });
       sub.tasks = this.tasks.map((x) => [...x]);
+      if (this.branch && this.history.length) {
+        // the first task is the same with or without memory: branch from its end instead of learning it again
+        await model.importState(this.branch);
+        for (const c of this.tasks[0]) {
+          const e = this.memory.classes.get(c);
+          if (e) sub.memory.classes.set(c, e);
+        }
+        sub.history = [this.history[0]];
+        sub.pos = { task: 1, phase: 'start', epoch: 0, batch: 0, step: 0, taskStep: 0 };
+      }
       const onStop = () => sub.stop();
       const timer = setInterval(() => {
         if (this.stopRequested) onStop();

@@ -158,12 +158,12 @@ export function App({ host }: { host: Host }): React.JSX.Element {
         </main>
         {tab === 'runs' && (
           <main className="screen" id="panel-runs" role="tabpanel" aria-labelledby="tab-runs">
-            <RunBrowser runs={runs} refresh={refreshRuns} openRun={openRun} />
+            <RunBrowser runs={runs} refresh={refreshRuns} openRun={openRun} connected={conn === 'open'} />
           </main>
         )}
         {tab === 'system' && (
           <main className="screen" id="panel-system" role="tabpanel" aria-labelledby="tab-system">
-            <SystemPanel system={system} error={systemError} reload={loadSystem} />
+            <SystemPanel system={system} error={systemError} reload={loadSystem} connected={conn === 'open'} />
           </main>
         )}
         <Toasts toasts={toasts} dismiss={(id) => setToasts((ts) => ts.filter((t) => t.id !== id))} />

@@ -62,6 +62,10 @@ async function newPage(): Promise<{ page: Page; errors: string[] }> {
   const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
+  // the strict CSP of web mode must hold for everything the window loads (charts, WebGL, the worker)
+  page.on('console', (m) => {
+    if (m.type() === 'error' && /Content Security Policy|Refused to/i.test(m.text())) errors.push(m.text());
+  });
   return { page, errors };
 }
 
@@ -141,6 +145,7 @@ describe('the lab window with the real engine', () => {
     // pause: the step stops moving; resume: it moves again
     await page.getByTestId('pause').click();
     await expect.poll(() => page.getByTestId('run-status').innerText(), { timeout: 60_000 }).toBe('paused');
+    await page.waitForTimeout(500); // a progress event already on the wire may still land
     const sp = await stepValue(page);
     await page.waitForTimeout(2500);
     expect(await stepValue(page)).toBe(sp);
@@ -156,6 +161,8 @@ describe('the lab window with the real engine', () => {
     await expect.poll(() => page.locator('[data-testid=legend] .chip').count(), { timeout: 120_000 }).toBeGreaterThanOrEqual(2);
     await page.getByRole('checkbox', { name: 'Axes' }).uncheck();
     await page.waitForTimeout(1500); // let the morph settle
+    // snapshots are decoded and projected in a worker, off the UI thread
+    expect(page.workers().length).toBeGreaterThanOrEqual(1);
     const { colours, counts, nonBackground } = await classPixelCounts(page);
     expect(nonBackground).toBeGreaterThan(300);
     const drawn = counts.filter((c) => c >= 3).length;

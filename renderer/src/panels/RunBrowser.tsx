@@ -1,6 +1,7 @@
 import { useEffect, useMemo, useState } from 'react';
 import type uPlot from 'uplot';
 import type { ExportFormat, ExportResult, ExportWhat, RunDetail, RunSummary, TaskRecord } from '../../../preload/api';
+import { NotConnected } from '../components/NotConnected';
 import { AXIS_STYLE, UPlotChart } from '../components/UPlotChart';
 import { useLab } from '../context';
 import { fmtDate, fmtPct } from '../lib/format';
@@ -11,7 +12,9 @@ export function RunBrowser({
   runs,
   refresh,
   openRun,
+  connected,
 }: {
+  connected: boolean;
   runs: RunSummary[] | null;
   refresh: () => Promise<RunSummary[] | null>;
   openRun: (id: string) => Promise<void>;
@@ -54,7 +57,8 @@ export function RunBrowser({
     }
   };
 
-  if (runs === null) return <div className="page"><p className="muted">Loading runs…</p></div>;
+  if (runs === null)
+    return <div className="page">{connected ? <p className="muted">Loading runs…</p> : <NotConnected />}</div>;
 
   return (
     <div className="page runs" data-testid="run-browser">

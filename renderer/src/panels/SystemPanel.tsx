@@ -1,7 +1,24 @@
 import type { SystemInfo } from '../../../preload/api';
+import { NotConnected } from '../components/NotConnected';
 
 /** What this machine offers: TF.js backends (and why some are missing), the GPU adapter, versions. */
-export function SystemPanel({ system, error, reload }: { system: SystemInfo | null; error: string | null; reload: () => Promise<void> }): React.JSX.Element {
+export function SystemPanel({
+  system,
+  error,
+  reload,
+  connected,
+}: {
+  system: SystemInfo | null;
+  error: string | null;
+  reload: () => Promise<void>;
+  connected: boolean;
+}): React.JSX.Element {
+  if (!system && !connected)
+    return (
+      <div className="page">
+        <NotConnected />
+      </div>
+    );
   if (error && !system)
     return (
       <div className="page">
