@@ -5,9 +5,28 @@
  */
 import { resolve } from 'node:path';
 import { defineConfig } from 'electron-vite';
+import type { Plugin } from 'vite';
 import react from '@vitejs/plugin-react';
+import { contentSecurityPolicy } from './main/csp';
 
 const root = import.meta.dirname;
+
+/**
+ * The CSP meta tag in renderer/index.html is the strict production policy. Vite's dev server needs inline
+ * styles, its React-refresh preamble and its HMR socket, so in dev (serve) only, the tag gets the dev policy.
+ */
+function devCspPlugin(): Plugin {
+  return {
+    name: 'crate-lab-dev-csp',
+    apply: 'serve',
+    transformIndexHtml: (html) =>
+      html.replace(
+        /(<meta\s+http-equiv="Content-Security-Policy"\s+content=")[^"]*(")/i,
+        // frame-ancestors is ignored (with a console warning) when delivered in a meta tag.
+        (_m, open: string, close: string) => `${open}${contentSecurityPolicy(true).replace(/; frame-ancestors [^;]*/, '')}${close}`,
+      ),
+  };
+}
 
 export default defineConfig({
   main: {
@@ -35,7 +54,7 @@ export default defineConfig({
   },
   renderer: {
     root: resolve(root, 'renderer'),
-    plugins: [react()],
+    plugins: [react(), devCspPlugin()],
     build: {
       outDir: resolve(root, 'out/renderer'),
       rolldownOptions: { input: { index: resolve(root, 'renderer/index.html') } },

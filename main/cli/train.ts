@@ -134,7 +134,7 @@ const pct = (v: number) => `${(v * 100).toFixed(1)}%`;
 
 function printTask(r: EngineTaskRecord, classNames: string[]): void {
   const names = r.seen.map((c) => classNames[c] ?? String(c));
-  process.stderr.write(`task ${r.task + 1}: learned ${r.classes.map((c) => classNames[c]).join(', ')} — all seen: ${pct(r.accAllMemory)} from memory, ${pct(r.accAllPaper)} paper protocol (replayed memory ${pct(r.accAllMemoryReplayed)})\n`);
+  process.stderr.write(`task ${r.task + 1}: learned ${r.classes.map((c) => classNames[c]).join(', ')} — all seen: ${pct(r.accAllMemory)} from memory, ${pct(r.accAllPaper)} paper protocol (memory statistics ${pct(r.accAllMemoryStatistics)}, replayed memory ${pct(r.accAllMemoryReplayed)})\n`);
   process.stderr.write(`  class   ${names.map((n) => n.padStart(6)).join('')}\n`);
   process.stderr.write(`  memory  ${r.accMemory.map((a) => pct(a).padStart(6)).join('')}\n`);
   process.stderr.write(`  paper   ${r.accPaper.map((a) => pct(a).padStart(6)).join('')}\n`);
@@ -153,6 +153,7 @@ interface Summary {
   last_accuracy: number | null;
   last_accuracy_paper: number | null;
   last_accuracy_replayed: number | null;
+  last_accuracy_statistics: number | null;
   memory_protocol: string;
   memory_bytes: number | null;
   elapsed_seconds: number;
@@ -179,6 +180,7 @@ function summaryOf(runner: CurriculumRunner, runsRoot: string, backend: string, 
     last_accuracy: last ? last.accAllMemory : null,
     last_accuracy_paper: last ? last.accAllPaper : null,
     last_accuracy_replayed: last ? last.accAllMemoryReplayed ?? null : null,
+    last_accuracy_statistics: last ? last.accAllMemoryStatistics ?? null : null,
     memory_protocol: last?.memoryProtocol ?? 'stored',
     memory_bytes: last ? last.memoryBytes : null,
     elapsed_seconds: runner.elapsed,

@@ -27,6 +27,8 @@ export interface EvalResult {
   record: Omit<TaskRecord, 'kind' | 'task' | 'classes' | 'memoryBytes' | 'elapsed' | 'layerCompression' | 'layerSparsity' | 'baselines'>;
   accAllReplayed: number;
   accReplayed: number[];
+  accAllStats: number;
+  accStats: number[];
   /** the memory-protocol classifier (for snapshots and export) */
   classifier: SubspaceModel;
   zTest: Float32Array;
@@ -71,7 +73,7 @@ export interface EvalArgs {
   /** features of the task's new-class training images and their labels */
   zNew: Float32Array;
   yNew: Int32Array;
-  /** training images of every seen class (paper protocol) */
+  /** training images of the old classes (paper protocol; the new classes' are the task's own) */
   paperTrain: LabeledImages;
   memory: MemoryBank;
   rank: number;
@@ -79,43 +81,81 @@ export interface EvalArgs {
   previous: TaskRecord[];
 }
 
+/** One class's subspace fitted with R columns; the classifier uses the first r, the spectrum all R. */
+function fitClass(z: Float32Array, y: Int32Array, F: number, c: number, R: number): SubspaceModel {
+  const rows = rowsOf(z, y, F, c);
+  return fitNearestSubspace(rows.z, rows.n, F, new Int32Array(rows.n).fill(c), [c], Math.min(R, F));
+}
+
+/** Per-class fits (each with ≥ r columns) as one classifier over `classes` with rank r. */
+export function mergeFits(fits: Map<number, SubspaceModel>, classes: number[], r: number, F: number): SubspaceModel {
+  const bases = classes.map((c) => {
+    const m = fits.get(c)!;
+    const R = m.r;
+    const out = new Float32Array(F * r);
+    for (let f = 0; f < F; f++) for (let k = 0; k < Math.min(r, R); k++) out[f * r + k] = m.bases[0][f * R + k];
+    return out;
+  });
+  return {
+    classes: [...classes],
+    means: classes.map((c) => fits.get(c)!.means[0]),
+    bases,
+    sigma: classes.map((c) => fits.get(c)!.sigma[0].slice(0, r)),
+    r,
+    featureDim: F,
+  };
+}
+
 export async function evaluateTask(a: EvalArgs): Promise<EvalResult> {
   const F = a.model.featureDim;
+  const r = Math.min(a.rank, F);
+  const R = Math.min(Math.max(r, 64), F); // wide fits of training features: the spectrum for the per-class rank
   const old = a.seen.filter((c) => !a.newClasses.includes(c));
   const zTest = await a.model.encode(a.test.x, a.test.n);
+  // each class is fitted once per protocol and the fits are shared (per-class fits are independent)
+  const newFits = new Map(a.newClasses.map((c) => [c, fitClass(a.zNew, a.yNew, F, c, R)] as const));
 
-  // 1. from memory, stored vectors
-  const mem = a.memory.rows(old);
-  const stored = concatRows([{ z: mem.z, y: mem.labels }, { z: a.zNew, y: a.yNew }], F);
-  const clsStored = fitNearestSubspace(stored.z, stored.n, F, stored.y, a.seen, a.rank);
+  // 1. from memory, stored vectors (their fit never changes: cached in the memory bank)
+  const storedFits = new Map(newFits);
+  for (const c of old) storedFits.set(c, a.memory.vectorFit(c, r));
+  const clsStored = mergeFits(storedFits, a.seen, r, F);
   const accStored = accuracyOf(clsStored, zTest, a.test.y, a.test.n, a.seen);
+
+  // 1b. from memory, the class statistics stored with it (mean and principal basis of the real features at learn time)
+  const statFits = new Map(newFits);
+  for (const c of old) statFits.set(c, a.memory.statisticsFit(c));
+  const accStats = accuracyOf(mergeFits(statFits, a.seen, r, F), zTest, a.test.y, a.test.n, a.seen);
 
   // 2. from memory, replayed through the current loop f(g(Z_mem))
   let accReplayed = accStored;
+  const mem = a.memory.rows(old);
   if (mem.m > 0) {
     const zr = await a.model.encode(await a.model.decode(mem.z, mem.m), mem.m);
-    const replayed = concatRows([{ z: zr, y: mem.labels }, { z: a.zNew, y: a.yNew }], F);
-    accReplayed = accuracyOf(fitNearestSubspace(replayed.z, replayed.n, F, replayed.y, a.seen, a.rank), zTest, a.test.y, a.test.n, a.seen);
+    const replayFits = new Map(newFits);
+    for (const c of old) replayFits.set(c, fitClass(zr, mem.labels, F, c, r));
+    accReplayed = accuracyOf(mergeFits(replayFits, a.seen, r, F), zTest, a.test.y, a.test.n, a.seen);
   }
 
-  // 3. paper protocol
-  const zTrain = await a.model.encode(a.paperTrain.x, a.paperTrain.n);
-  const clsPaper = fitNearestSubspace(zTrain, a.paperTrain.n, F, a.paperTrain.y, a.seen, a.rank);
+  // 3. paper protocol: old classes refitted on their training images (new classes: the same fit as above)
+  const zOld = await a.model.encode(a.paperTrain.x, a.paperTrain.n);
+  const paperFits = new Map(newFits);
+  for (const c of old) paperFits.set(c, fitClass(zOld, a.paperTrain.y, F, c, R));
+  const clsPaper = mergeFits(paperFits, a.seen, r, F);
   const accPaper = accuracyOf(clsPaper, zTest, a.test.y, a.test.n, a.seen);
 
-  // 4. knowledge metrics on the test features of each seen class
+  // 4. knowledge metrics: rank and coding rate of each class's training features, drift of old classes' test features
   const rank: number[] = [];
   const codingRate: number[] = [];
   const drift: number[] = [];
   for (const c of a.seen) {
-    const rows = rowsOf(zTest, a.test.y, F, c);
-    // rank needs the spectrum beyond the classifier's r: up to 64 components
-    const sub = fitNearestSubspace(rows.z, rows.n, F, new Int32Array(rows.n).fill(c), [c], Math.min(64, F, Math.max(1, rows.n - 1)));
-    rank.push(rankFromSigma(sub.sigma[0]));
+    rank.push(rankFromSigma(paperFits.get(c)!.sigma[0]));
+    const isNew = a.newClasses.includes(c);
+    const rows = isNew ? rowsOf(a.zNew, a.yNew, F, c) : rowsOf(zOld, a.paperTrain.y, F, c);
     codingRate.push(codingRateHost(rows.z, rows.n, F, a.eps2));
-    if (old.includes(c)) {
+    if (!isNew) {
+      const t = rowsOf(zTest, a.test.y, F, c);
       const mm = a.memory.classes.get(c)!;
-      const cur = meanRow(rows.z, rows.n, F);
+      const cur = meanRow(t.z, t.n, F);
       let d = 0;
       for (let f = 0; f < F; f++) d += (cur[f] - mm.mean[f]) ** 2;
       drift.push(Math.sqrt(d));
@@ -125,7 +165,7 @@ export async function evaluateTask(a: EvalArgs): Promise<EvalResult> {
   const subspaceCos: number[][] = Array.from({ length: k }, () => new Array<number>(k).fill(0));
   for (let i = 0; i < k; i++)
     for (let j = i; j < k; j++) {
-      const v = i === j ? 1 : maxPrincipalCosine(clsStored.bases[i], clsStored.bases[i].length / F, clsStored.bases[j], clsStored.bases[j].length / F, F);
+      const v = i === j ? 1 : maxPrincipalCosine(clsStored.bases[i], r, clsStored.bases[j], r, F);
       subspaceCos[i][j] = subspaceCos[j][i] = v;
     }
 
@@ -156,6 +196,8 @@ export async function evaluateTask(a: EvalArgs): Promise<EvalResult> {
     },
     accAllReplayed: accReplayed.all,
     accReplayed: accReplayed.per,
+    accAllStats: accStats.all,
+    accStats: accStats.per,
     classifier: clsStored,
     zTest,
     yTest: a.test.y,

@@ -1,7 +1,7 @@
 // The structured memory of every finished class (SPEC §5.2): sampled feature vectors Z_mem plus the class's mean,
 // principal basis and singular values. Only features live here (width F), never images.
 import { sampleStructuredMemory } from './subspaceAdapter';
-import { fitNearestSubspace } from './subspaceAdapter';
+import { fitNearestSubspace, type SubspaceModel } from './subspaceAdapter';
 import type { TensorRecord } from '../store/checkpoints';
 
 export interface ClassMemory {
@@ -14,6 +14,8 @@ export interface ClassMemory {
   basis: Float32Array; // (F, r) row-major
   sigma: Float32Array; // (r)
   r: number;
+  /** nearest-subspace fit of the vectors z (they never change, so it is computed once) */
+  vecFit?: SubspaceModel;
 }
 
 export interface MemoryOptions {
@@ -51,6 +53,22 @@ export class MemoryBank {
     };
     this.classes.set(cls, entry);
     return entry;
+  }
+
+  /** The class's subspace fitted on its stored vectors (rank r), cached. */
+  vectorFit(cls: number, r: number): SubspaceModel {
+    const e = this.classes.get(cls);
+    if (!e) throw new Error(`memory: no class ${cls}`);
+    if (!e.vecFit || e.vecFit.r !== Math.min(r, this.featureDim))
+      e.vecFit = fitNearestSubspace(e.z, e.m, this.featureDim, new Int32Array(e.m).fill(cls), [cls], Math.min(r, this.featureDim));
+    return e.vecFit;
+  }
+
+  /** The class's subspace as stored with the memory: mean, basis and σ of its real features when it was learned. */
+  statisticsFit(cls: number): SubspaceModel {
+    const e = this.classes.get(cls);
+    if (!e) throw new Error(`memory: no class ${cls}`);
+    return { classes: [cls], means: [e.mean], bases: [e.basis], sigma: [e.sigma], r: e.r, featureDim: this.featureDim };
   }
 
   /** Memory rows of the given classes (default all), stacked: z (m, F) and global class labels. */

@@ -11,7 +11,7 @@ import { NdjsonWriter, readNdjson, truncateNdjson } from '../store/ndjson';
 import type { RunIndex } from '../store/runIndex';
 import { knowledgeFile, metricsFile, writeStatus, type RunJson } from '../store/runFiles';
 import type { DataSource } from './dataSource';
-import { accuracyOf, concatRows, evaluateTask, MEMORY_PROTOCOL, type LabeledImages } from './evaluate';
+import { accuracyOf, evaluateTask, MEMORY_PROTOCOL, mergeFits, type LabeledImages } from './evaluate';
 import { toWire, type EventHub } from './events';
 import type { Encoder, LoopModel, StepStats, TrainBatch } from './loopModel';
 import { MemoryBank } from './memoryBank';
@@ -35,6 +35,8 @@ export type EngineTaskRecord = TaskRecord & {
   memoryProtocol: 'stored' | 'replayed';
   accAllMemoryReplayed: number;
   accMemoryReplayed: number[];
+  accAllMemoryStatistics: number;
+  accMemoryStatistics: number[];
 };
 
 export interface RunnerDeps {
@@ -599,15 +601,15 @@ export class CurriculumRunner {
 
     // 3. evaluation on every seen class
     const test = this.d.data.subset('test', t.seen);
-    const paperTrain = this.d.data.subset('train', t.seen);
+    const isLast = this.pos.task === this.tasks.length - 1 && !this.d.watch;
+    const oldClasses = t.seen.filter((c) => !t.classes.includes(c));
     const ev = await evaluateTask({
-      model: this.d.model, seen: t.seen, newClasses: t.classes, test, zNew, yNew: t.data.y, paperTrain,
+      model: this.d.model, seen: t.seen, newClasses: t.classes, test, zNew, yNew: t.data.y, paperTrain: this.d.data.subset('train', oldClasses),
       memory: this.memory, rank: r.subspaceRank, eps2: r.eps2, previous: this.history,
     });
     const diag = await this.d.model.diagnostics(test.x, Math.min(32, test.n));
-    const baselines: Record<string, number> = { accMemoryReplayed: ev.accAllReplayed };
-    if (this.frozen) Object.assign(baselines, await this.frozenBaseline(test, paperTrain, t.seen, t.classes));
-    const isLast = this.pos.task === this.tasks.length - 1 && !this.d.watch;
+    const baselines: Record<string, number> = { accMemoryReplayed: ev.accAllReplayed, accMemoryStatistics: ev.accAllStats };
+    if (this.frozen) Object.assign(baselines, await this.frozenBaseline(test, t.seen, t.classes, isLast));
     if (isLast && r.baselines && this.d.persist) Object.assign(baselines, await this.finalBaselines());
 
     const record: EngineTaskRecord = {
@@ -623,6 +625,8 @@ export class CurriculumRunner {
       memoryProtocol: MEMORY_PROTOCOL,
       accAllMemoryReplayed: ev.accAllReplayed,
       accMemoryReplayed: ev.accReplayed,
+      accAllMemoryStatistics: ev.accAllStats,
+      accMemoryStatistics: ev.accStats,
     };
 
     // 4. record, then forget the task's images
@@ -642,25 +646,28 @@ export class CurriculumRunner {
     if (!this.autonomous && this.pos.task < this.tasks.length) this.pauseRequested = true;
   }
 
-  private async frozenBaseline(test: LabeledImages, paperTrain: LabeledImages, seen: number[], newClasses: number[]): Promise<Record<string, number>> {
+  /** The encoder frozen after the first task, old classes from its memory, new classes from their features. */
+  private async frozenBaseline(test: LabeledImages, seen: number[], newClasses: number[], withPaper: boolean): Promise<Record<string, number>> {
     const f = this.frozen!;
     const F = this.d.model.featureDim;
+    const r = Math.min(this.d.recipe.subspaceRank, F);
     const zt = await f.enc.encode(test.x, test.n);
-    const mem = f.memory.rows(seen);
-    const clsMem = fitNearestSubspace(mem.z, mem.m, F, mem.labels, seen, this.d.recipe.subspaceRank);
-    // new classes from their own training features, old from memory: same protocol as the lab's accMemory
-    const old = seen.filter((c) => !newClasses.includes(c));
-    const oldRows = f.memory.rows(old);
     const newTrain = this.d.data.subset('train', newClasses);
     const zNew = await f.enc.encode(newTrain.x, newTrain.n);
-    const both = concatRows([{ z: oldRows.z, y: oldRows.labels }, { z: zNew, y: newTrain.y }], F);
-    const cls = old.length ? fitNearestSubspace(both.z, both.n, F, both.y, seen, this.d.recipe.subspaceRank) : clsMem;
-    const zp = await f.enc.encode(paperTrain.x, paperTrain.n);
-    const clsPaper = fitNearestSubspace(zp, paperTrain.n, F, paperTrain.y, seen, this.d.recipe.subspaceRank);
-    return {
-      frozenMemory: accuracyOf(cls, zt, test.y, test.n, seen).all,
-      frozenPaper: accuracyOf(clsPaper, zt, test.y, test.n, seen).all,
-    };
+    const fits = new Map<number, SubspaceModel>();
+    for (const c of seen) {
+      if (newClasses.includes(c)) {
+        const rows = pick(zNew, newTrain.y, F, c);
+        fits.set(c, fitNearestSubspace(rows.z, rows.n, F, new Int32Array(rows.n).fill(c), [c], r));
+      } else fits.set(c, f.memory.vectorFit(c, r));
+    }
+    const out: Record<string, number> = { frozenMemory: accuracyOf(mergeFits(fits, seen, r, F), zt, test.y, test.n, seen).all };
+    if (withPaper) {
+      const train = this.d.data.subset('train', seen);
+      const zp = await f.enc.encode(train.x, train.n);
+      out.frozenPaper = accuracyOf(fitNearestSubspace(zp, train.n, F, train.y, seen, r), zt, test.y, test.n, seen).all;
+    }
+    return out;
   }
 
   /** Baselines in the same run and split: raw pixels, a random encoder (both with no learning), no-memory continuation. */
