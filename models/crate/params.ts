@@ -18,7 +18,7 @@ type Init =
   | { kind: 'normal'; std: number }
   | { kind: 'const'; value: number };
 
-interface Spec {
+export interface Spec {
   name: string;
   shape: number[];
   init: Init;
