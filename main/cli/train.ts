@@ -3,7 +3,7 @@
 // Exit codes: 0 success, 2 bad input or usage, 1 failure.
 import { Command, InvalidArgumentError, Option } from 'commander';
 import * as path from 'node:path';
-import type { BackendChoice, LabEvent, MetricRecord, RunSummary, TaskRecord } from '../../preload/api';
+import type { BackendChoice, LabEvent, MetricRecord, RunSummary } from '../../preload/api';
 import { DataError } from '../data/dataError';
 import { BackendError, initBackend } from '../engine/backends';
 import { parseOrder } from '../engine/curriculum';
@@ -134,7 +134,7 @@ const pct = (v: number) => `${(v * 100).toFixed(1)}%`;
 
 function printTask(r: EngineTaskRecord, classNames: string[]): void {
   const names = r.seen.map((c) => classNames[c] ?? String(c));
-  process.stderr.write(`task ${r.task + 1}: learned ${r.classes.map((c) => classNames[c]).join(', ')} — all seen: ${pct(r.accAllMemory)} from memory, ${pct(r.accAllPaper)} paper protocol (memory statistics ${pct(r.accAllMemoryStatistics)}, replayed memory ${pct(r.accAllMemoryReplayed)})\n`);
+  process.stderr.write(`task ${r.task + 1}: learned ${r.classes.map((c) => classNames[c]).join(', ')} — all seen: ${pct(r.accAllMemory)} from memory, ${pct(r.accAllPaper)} paper protocol (memory vectors ${pct(r.accAllMemoryVectors)}, replayed memory ${pct(r.accAllMemoryReplayed)})\n`);
   process.stderr.write(`  class   ${names.map((n) => n.padStart(6)).join('')}\n`);
   process.stderr.write(`  memory  ${r.accMemory.map((a) => pct(a).padStart(6)).join('')}\n`);
   process.stderr.write(`  paper   ${r.accPaper.map((a) => pct(a).padStart(6)).join('')}\n`);
@@ -153,7 +153,7 @@ interface Summary {
   last_accuracy: number | null;
   last_accuracy_paper: number | null;
   last_accuracy_replayed: number | null;
-  last_accuracy_statistics: number | null;
+  last_accuracy_vectors: number | null;
   memory_protocol: string;
   memory_bytes: number | null;
   elapsed_seconds: number;
@@ -180,8 +180,8 @@ function summaryOf(runner: CurriculumRunner, runsRoot: string, backend: string, 
     last_accuracy: last ? last.accAllMemory : null,
     last_accuracy_paper: last ? last.accAllPaper : null,
     last_accuracy_replayed: last ? last.accAllMemoryReplayed ?? null : null,
-    last_accuracy_statistics: last ? last.accAllMemoryStatistics ?? null : null,
-    memory_protocol: last?.memoryProtocol ?? 'stored',
+    last_accuracy_vectors: last ? last.accAllMemoryVectors ?? null : null,
+    memory_protocol: last?.memoryProtocol ?? 'statistics',
     memory_bytes: last ? last.memoryBytes : null,
     elapsed_seconds: runner.elapsed,
     samples_per_second: sps,
@@ -395,4 +395,3 @@ export function registerTrainCommands(program: Command): void {
     .action((o: { runsRoot: string; json?: boolean }) => runsCmd(o));
 }
 
-export type { TaskRecord };

@@ -6,7 +6,7 @@ import { readLatestCheckpoint } from '../store/checkpoints';
 import { readRunJson, runDirOf } from '../store/runFiles';
 import { CrateLoopModel } from './crateLoopModel';
 import { DataSource } from './dataSource';
-import { accuracyOf, concatRows } from './evaluate';
+import { accuracyOf, concatRows, mergeFits } from './evaluate';
 import { MemoryBank } from './memoryBank';
 import { resolveRecipe, type Recipe } from './recipe';
 import { UsageError } from './session';
@@ -44,8 +44,8 @@ export async function evaluateRun(runsRoot: string, runId: string): Promise<Eval
     const F = cfg.featureDim;
     const test = data.subset('test', known);
     const zt = await model.encode(test.x, test.n);
-    const mem = memory.rows(known);
-    const clsMem = fitNearestSubspace(mem.z, mem.m, F, mem.labels, known, recipe.subspaceRank);
+    // the lab's classifier: every class from the statistics stored with its memory (MEMORY_PROTOCOL)
+    const clsMem = mergeFits(new Map(known.map((c) => [c, memory.statisticsFit(c)] as const)), known, Math.min(recipe.subspaceRank, F), F);
     const train = data.subset('train', known);
     const ztr = await model.encode(train.x, train.n);
     const both = concatRows([{ z: ztr, y: train.y }], F);

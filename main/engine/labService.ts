@@ -48,7 +48,6 @@ export interface LabServiceOptions {
 export type StartRunRequestExt = StartRunRequest & { recipe?: Partial<Recipe>; model?: { pool?: 'cls' | 'mean' } };
 
 const ok = <T>(value: T): Result<T> => ({ ok: true, value });
-const fail = (code: LabError['code'], message: string, hint?: string): Result<never> => ({ ok: false, error: { code, message, ...(hint ? { hint } : {}) } });
 
 /** Any thrown error as a LabError with a readable message and no stack. */
 export function toLabError(e: unknown): LabError {
@@ -272,4 +271,3 @@ export async function createLabService(opts: LabServiceOptions): Promise<LabServ
   return service;
 }
 
-export { fail as labFailure };

@@ -32,11 +32,11 @@ export interface Position {
 
 /** Task records carry which memory variant `accMemory` uses and the other variant's figures. */
 export type EngineTaskRecord = TaskRecord & {
-  memoryProtocol: 'stored' | 'replayed';
+  memoryProtocol: 'statistics' | 'stored' | 'replayed';
   accAllMemoryReplayed: number;
   accMemoryReplayed: number[];
-  accAllMemoryStatistics: number;
-  accMemoryStatistics: number[];
+  accAllMemoryVectors: number;
+  accMemoryVectors: number[];
 };
 
 export interface RunnerDeps {
@@ -147,7 +147,8 @@ export class CurriculumRunner {
     this.kick();
   }
   nextTask(): void {
-    this.skipTask = true;
+    // inside a task: end its training now; between tasks (paused with autonomous off): just start the next one
+    if (this.task) this.skipTask = true;
     this.pauseRequested = false;
     this.kick();
   }
@@ -608,7 +609,7 @@ export class CurriculumRunner {
       memory: this.memory, rank: r.subspaceRank, eps2: r.eps2, previous: this.history,
     });
     const diag = await this.d.model.diagnostics(test.x, Math.min(32, test.n));
-    const baselines: Record<string, number> = { accMemoryReplayed: ev.accAllReplayed, accMemoryStatistics: ev.accAllStats };
+    const baselines: Record<string, number> = { accMemoryReplayed: ev.accAllReplayed, accMemoryVectors: ev.accAllVectors };
     if (this.frozen) Object.assign(baselines, await this.frozenBaseline(test, t.seen, t.classes, isLast));
     if (isLast && r.baselines && this.d.persist) Object.assign(baselines, await this.finalBaselines());
 
@@ -625,8 +626,8 @@ export class CurriculumRunner {
       memoryProtocol: MEMORY_PROTOCOL,
       accAllMemoryReplayed: ev.accAllReplayed,
       accMemoryReplayed: ev.accReplayed,
-      accAllMemoryStatistics: ev.accAllStats,
-      accMemoryStatistics: ev.accStats,
+      accAllMemoryVectors: ev.accAllVectors,
+      accMemoryVectors: ev.accVectors,
     };
 
     // 4. record, then forget the task's images
@@ -659,7 +660,7 @@ export class CurriculumRunner {
       if (newClasses.includes(c)) {
         const rows = pick(zNew, newTrain.y, F, c);
         fits.set(c, fitNearestSubspace(rows.z, rows.n, F, new Int32Array(rows.n).fill(c), [c], r));
-      } else fits.set(c, f.memory.vectorFit(c, r));
+      } else fits.set(c, f.memory.statisticsFit(c)); // same protocol as the lab's accMemory
     }
     const out: Record<string, number> = { frozenMemory: accuracyOf(mergeFits(fits, seen, r, F), zt, test.y, test.n, seen).all };
     if (withPaper) {

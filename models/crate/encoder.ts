@@ -13,7 +13,7 @@ import { dense } from '../ops/matmul';
 import { type CrateConfig } from './config';
 import { alphaCode, alphaDecode, istaStep } from './ista';
 import { layerNormP } from './layerNorm';
-import { mssa, splitHeads } from './mssa';
+import { mssa, mssaFirstRow, splitHeads } from './mssa';
 import { type ParamMap, param } from './params';
 import { patchify } from './patches';
 
@@ -35,43 +35,68 @@ function checkImages(cfg: CrateConfig, x: tf.Tensor, fn: string): void {
 /** Tokens after the last layer, (B, N+1, d); `tap` sees each layer's intermediate tensors (inside this tidy). */
 export function encodeTokens(p: ParamMap, cfg: CrateConfig, x: tf.Tensor4D, tap?: LayerTap): tf.Tensor3D {
   checkImages(cfg, x, 'encodeTokens');
-  return tf.tidy(() => {
-    const b = x.shape[0];
-    const eps = cfg.layerNormEps;
-    const d = cfg.dim;
-    let t = patchify(x, cfg.patch) as tf.Tensor; // (B, N, P·P·C)
-    t = layerNormP(p, 'enc/embed/ln0', t, eps);
-    t = dense(t, param(p, 'enc/embed/W'), param(p, 'enc/embed/b')); // (B, N, d)
-    t = layerNormP(p, 'enc/embed/ln1', t, eps);
-    const cls = tf.tile(tf.reshape(param(p, 'enc/cls'), [1, 1, d]), [b, 1, 1]); // (B, 1, d)
-    let z = tf.add(tf.concat([cls, t], 1), param(p, 'enc/pos')) as tf.Tensor3D; // (B, N+1, d)
-    for (let l = 0; l < cfg.depthEncoder; l++) {
-      const pre = `enc/l${l}`;
-      const y = layerNormP(p, `${pre}/ln1`, z, eps) as tf.Tensor3D; // (B, N+1, d)
-      if (tap?.qkv) tap.qkv(l, dense(y, param(p, `${pre}/qkv`)) as tf.Tensor3D);
-      z = tf.add(z, mssa(p, pre, y, cfg.heads)); // Z^{ℓ+½}  (B, N+1, d)
-      const u = layerNormP(p, `${pre}/ln2`, z, eps); // (B, N+1, d)
-      if (cfg.sparseBlock === 'alpha') {
-        const a2 = alphaCode(u, param(p, `${pre}/D`), cfg.istaStep, cfg.istaLambda); // (B, N+1, 4d)
-        tap?.code?.(l, a2);
-        z = tf.add(z, alphaDecode(a2, param(p, `${pre}/D1`))) as tf.Tensor3D; // (B, N+1, d)
-      } else {
-        z = istaStep(u, param(p, `${pre}/D`), cfg.istaStep, cfg.istaLambda) as tf.Tensor3D; // (B, N+1, d)
-        tap?.code?.(l, z);
-      }
-    }
-    return z;
-  });
+  return tf.tidy(() => runEncoder(p, cfg, x, false, tap) as tf.Tensor3D);
 }
 
-/** Pooled, normalised head output of final tokens (B, N+1, d) → (B, F). */
-function head(p: ParamMap, cfg: CrateConfig, z: tf.Tensor3D): tf.Tensor2D {
+/** Layer ℓ's sparse-coding block on u = LN(Z^{ℓ+½}), (…, d); z is Z^{ℓ+½} for CRATE-α's residual. */
+function sparseBlock(p: ParamMap, cfg: CrateConfig, l: number, z: tf.Tensor, tap?: LayerTap): tf.Tensor {
+  const pre = `enc/l${l}`;
+  const u = layerNormP(p, `${pre}/ln2`, z, cfg.layerNormEps); // (…, d)
+  if (cfg.sparseBlock === 'alpha') {
+    const a2 = alphaCode(u, param(p, `${pre}/D`), cfg.istaStep, cfg.istaLambda); // (…, 4d)
+    tap?.code?.(l, a2);
+    return tf.add(z, alphaDecode(a2, param(p, `${pre}/D1`))); // (…, d)
+  }
+  const out = istaStep(u, param(p, `${pre}/D`), cfg.istaStep, cfg.istaLambda); // (…, d)
+  tap?.code?.(l, out);
+  return out;
+}
+
+/**
+ * The encoder's layers on images; all final tokens (B, N+1, d), or with `clsOnly` just the class token (B, d):
+ * every block but attention is row-wise, so the last layer then runs its attention query, projection and
+ * sparse coding for that one token (same values, about a sixth of that layer's work).
+ */
+function runEncoder(p: ParamMap, cfg: CrateConfig, x: tf.Tensor4D, clsOnly: boolean, tap?: LayerTap): tf.Tensor {
+  const eps = cfg.layerNormEps;
+  let t = patchify(x, cfg.patch) as tf.Tensor; // (B, N, P·P·C)
+  t = layerNormP(p, 'enc/embed/ln0', t, eps);
+  t = dense(t, param(p, 'enc/embed/W'), param(p, 'enc/embed/b')); // (B, N, d)
+  t = layerNormP(p, 'enc/embed/ln1', t, eps);
+  // [cls; tokens] + pos as pad(tokens) + (pos + [cls; 0]): the same sums, but cls reaches the batch by a
+  // broadcast add, whose gradient is one reduction (tile's is one slice and add per batch row).
+  const n = t.shape[1] as number;
+  const clsPos = tf.add(param(p, 'enc/pos'), tf.pad(param(p, 'enc/cls'), [[0, n], [0, 0]])); // (N+1, d)
+  let z = tf.add(tf.pad(t, [[0, 0], [1, 0], [0, 0]]), clsPos) as tf.Tensor3D; // (B, N+1, d)
+  const last = cfg.depthEncoder - 1;
+  for (let l = 0; l < cfg.depthEncoder; l++) {
+    const pre = `enc/l${l}`;
+    const y = layerNormP(p, `${pre}/ln1`, z, eps) as tf.Tensor3D; // (B, N+1, d)
+    if (tap?.qkv) tap.qkv(l, dense(y, param(p, `${pre}/qkv`)) as tf.Tensor3D);
+    if (clsOnly && l === last) {
+      const [b, , d] = z.shape;
+      const z0 = tf.reshape(tf.slice(z, [0, 0, 0], [b, 1, d]), [b, d]); // class token of Z^ℓ (B, d)
+      return sparseBlock(p, cfg, l, tf.add(z0, mssaFirstRow(p, pre, y, cfg.heads)), tap); // (B, d)
+    }
+    z = tf.add(z, mssa(p, pre, y, cfg.heads)); // Z^{ℓ+½}  (B, N+1, d)
+    z = sparseBlock(p, cfg, l, z, tap) as tf.Tensor3D; // Z^{ℓ+1}  (B, N+1, d)
+  }
+  return z;
+}
+
+/** Pooled, normalised head output of final tokens (B, N+1, d) or of the class token alone (B, d) → (B, F). */
+function head(p: ParamMap, cfg: CrateConfig, z: tf.Tensor3D | tf.Tensor2D): tf.Tensor2D {
   return tf.tidy(() => {
-    const [b, n1, d] = z.shape;
-    const h =
-      cfg.pool === 'cls'
-        ? tf.reshape(tf.slice(z, [0, 0, 0], [b, 1, d]), [b, d]) // class token (B, d)
-        : tf.mean(tf.slice(z, [0, 1, 0], [b, n1 - 1, d]), 1); // mean of patch tokens (B, d)
+    let h: tf.Tensor2D;
+    if (z.rank === 2) {
+      h = z as tf.Tensor2D; // already the class token (B, d)
+    } else {
+      const [b, n1, d] = z.shape as [number, number, number];
+      h =
+        cfg.pool === 'cls'
+          ? tf.reshape(tf.slice(z, [0, 0, 0], [b, 1, d]), [b, d]) // class token (B, d)
+          : tf.mean(tf.slice(z, [0, 1, 0], [b, n1 - 1, d]), 1); // mean of patch tokens (B, d)
+    }
     const f = dense(layerNormP(p, 'enc/ln', h, cfg.layerNormEps), param(p, 'enc/head/W')); // (B, F)
     // F.normalize: divide by max(‖f‖, 1e-12)
     const norm = tf.maximum(tf.norm(f, 'euclidean', 1, true), 1e-12); // (B, 1)
@@ -81,7 +106,8 @@ function head(p: ParamMap, cfg: CrateConfig, z: tf.Tensor3D): tf.Tensor2D {
 
 /** f(x): images (B, C, H, W) in [-1, 1] → features (B, F) with unit rows. */
 export function encode(p: ParamMap, cfg: CrateConfig, x: tf.Tensor4D): tf.Tensor2D {
-  return tf.tidy(() => head(p, cfg, encodeTokens(p, cfg, x)));
+  checkImages(cfg, x, 'encode');
+  return tf.tidy(() => head(p, cfg, runEncoder(p, cfg, x, cfg.pool === 'cls') as tf.Tensor3D | tf.Tensor2D));
 }
 
 /** ½·logdet(A) of an SPD k×k row-major float64 matrix by Cholesky; NaN when A is not numerically SPD. */

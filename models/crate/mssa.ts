@@ -5,7 +5,7 @@
  * Letters: B batch, N tokens, d width, H heads, dh head size.
  */
 import * as tf from '@tensorflow/tfjs';
-import { dense, matMul, matMulT } from '../ops/matmul';
+import { dense, gram, matMul, matMulT } from '../ops/matmul';
 import { type ParamMap, param } from './params';
 
 /** (B, N, d) → (B·H, N, dh) */
@@ -26,7 +26,7 @@ export function mergeHeads(o: tf.Tensor, batch: number, heads: number): tf.Tenso
 /** Attention probabilities (B·H, N, N) of the projected tokens w (B·H, N, dh). */
 export function attentionWeights(wh: tf.Tensor3D): tf.Tensor3D {
   const dh = wh.shape[2];
-  return tf.softmax(tf.mul(matMulT(wh, wh), dh ** -0.5)) as tf.Tensor3D; // (B·H, N, N)
+  return tf.softmax(tf.mul(gram(wh), dh ** -0.5)) as tf.Tensor3D; // (B·H, N, N)
 }
 
 /** MSSA of already-normalised tokens y (B, N, d) with weights `${prefix}/qkv`, `${prefix}/out/W|b`. */
@@ -38,5 +38,23 @@ export function mssa(p: ParamMap, prefix: string, y: tf.Tensor3D, heads: number)
     const o = matMul(attentionWeights(wh), wh); // (B·H, N, dh)
     const merged = mergeHeads(o, b, heads); // (B, N, d)
     return dense(merged, param(p, `${prefix}/out/W`), param(p, `${prefix}/out/b`)) as tf.Tensor3D;
+  });
+}
+
+/**
+ * Row 0 (the class token) of MSSA(y): (B, d). The query is that one token, keys and values are all of them,
+ * so only the class token's attention row, output projection and later rows are computed — for an encoder
+ * whose last layer feeds only the class token to the head.
+ */
+export function mssaFirstRow(p: ParamMap, prefix: string, y: tf.Tensor3D, heads: number): tf.Tensor2D {
+  return tf.tidy(() => {
+    const [b, , d] = y.shape;
+    const wh = splitHeads(dense(y, param(p, `${prefix}/qkv`)), heads); // (B·H, N, dh)
+    const dh = wh.shape[2];
+    const q = tf.slice(wh, [0, 0, 0], [b * heads, 1, dh]) as tf.Tensor3D; // (B·H, 1, dh)
+    const a = tf.softmax(tf.mul(matMulT(q, wh), dh ** -0.5)) as tf.Tensor3D; // (B·H, 1, N)
+    // one token: merging heads back is a plain reshape, (B·H, 1, dh) → (B, H·dh)
+    const merged = tf.reshape(matMul(a, wh), [b, d]); // (B, d)
+    return dense(merged, param(p, `${prefix}/out/W`), param(p, `${prefix}/out/b`)) as tf.Tensor2D;
   });
 }

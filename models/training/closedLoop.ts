@@ -12,6 +12,7 @@ import { type CrateConfig } from '../crate/config';
 import { decode } from '../crate/decoder';
 import { encode } from '../crate/encoder';
 import { type ParamMap, disposeParams, initDecoderParams, initEncoderParams } from '../crate/params';
+import { withFrozenWeights } from '../ops/matmul';
 import { type LoopConfig } from './config';
 
 /** Replayed i-CTRL memory of old classes (§5.2): features, their labels, and g(zMem) decoded at task start. */
@@ -309,7 +310,8 @@ export async function closedLoopStep(
   if (phases !== 'encoder') {
     const zNew = encode(state.enc, state.cfg, x); // (n, F) from the updated encoder, a constant here
     const { value, grads } = state.decoderOptimizer.computeGradients(
-      () => decoderLoss(state, b, zNew),
+      // f's weights are constants here: skip their gradient products on the way back to g
+      () => withFrozenWeights(state.encoderVars(), () => decoderLoss(state, b, zNew)),
       state.decoderVars(),
     );
     applyAndFree(state.decoderOptimizer, grads);

@@ -18,8 +18,8 @@ const roots: string[] = [];
 afterAll(() => roots.forEach((r) => fs.rmSync(r, { recursive: true, force: true })));
 
 const TRAIN_FLAGS = [
-  '--preset', 'tiny', '--backend', 'wasm', '--seed', '4', '--tasks', '3', '--max-per-class', '100', '--warmup-epochs', '6',
-  '--epochs', '3', '--batch', '50', '--mem-directions', '3', '--mem-explore', '15', '--mem-per-direction', '4', '--rank', '3',
+  '--preset', 'tiny', '--backend', 'wasm', '--seed', '4', '--tasks', '3', '--max-per-class', '100', '--warmup-epochs', '12',
+  '--epochs', '6', '--batch', '50', '--mem-directions', '3', '--mem-explore', '15', '--mem-per-direction', '4', '--rank', '3',
   '--checkpoint-every', '3', '--keep', '2', '--no-baselines', '--json',
 ];
 
@@ -101,7 +101,7 @@ describe('kill and resume', () => {
     let finished = false;
     for (let attempt = 0; attempt < 25 && kills < 10 && !finished; attempt++) {
       const args = runId ? ['resume', runId, '--runs-root', root, '--backend', 'wasm', '--json'] : ['train', '--runs-root', root, ...TRAIN_FLAGS];
-      const r = await runAndKill(args, Math.floor(rand() * 2500));
+      const r = await runAndKill(args, Math.floor(rand() * 1500));
       runId ??= runIdOf(r.lines) ?? (fs.readdirSync(root).find((n) => /^\d{8}-/.test(n)) ?? null);
       if (r.killed) kills++;
       if (!runId) continue; // killed before the run folder existed: start over

@@ -27,7 +27,7 @@ function mm(a: ArrayLike<number>, b: ArrayLike<number>, m: number, k: number, n:
 describe.each(TEST_BACKENDS)('CRATE layers on %s', (backend) => {
   beforeAll(() => useBackend(backend));
 
-  it('ISTA in 2 products equals the official 3-product form and a float64 reference', async () => {
+  it('ISTA in 1 product equals the official 3-product form and a float64 reference', async () => {
     const d = 12, rows = 7, eta = 0.1, lam = 0.1;
     const uA = randomArray(rows * d, 11);
     const DA = randomArray(d * d, 12, -0.7, 0.7);

@@ -1,0 +1,65 @@
+/**
+ * `bench` commands: `npm run lab -- bench models …` through the root CLI (registerBenchCommand), and
+ * `npm run bench -- models …` (or plain `npm run bench`, which benches mnist-s) when run as a script.
+ * Exit codes as the root CLI: 0 ok, 2 usage or bad input, 1 failure.
+ */
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { PRESETS } from '../../models/crate/config';
+
+const BACKENDS = ['webgpu', 'tensorflow', 'wasm', 'cpu'];
+
+interface ModelsOptions {
+  backend?: string;
+  preset: string;
+  steps: number;
+  json?: boolean;
+}
+
+function posInt(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`expected a positive integer, got '${v}'`);
+  return n;
+}
+
+function addModelsCommand(parent: Command, isDefault: boolean): void {
+  parent
+    .command('models', { isDefault })
+    .description('closed-loop training throughput per backend, beside the PyTorch CPU reference run on this machine')
+    .addOption(new Option('--backend <name>', 'bench only this backend (default: every available one except cpu)').choices(BACKENDS))
+    .addOption(new Option('--preset <name>', 'model preset').choices(Object.keys(PRESETS)).default('mnist-s'))
+    .addOption(new Option('--steps <n>', 'timed steps per measurement, after one warm-up step').argParser(posInt).default(3))
+    .option('--json', 'print one JSON object (the whole report) on stdout')
+    .action(async (opts: ModelsOptions) => {
+      // Loaded on use: TF.js and its backends are heavy, and `lab --help` should stay instant.
+      const { benchModels } = await import('./benchModels');
+      await benchModels({ backend: opts.backend, preset: opts.preset, steps: opts.steps, json: opts.json });
+    });
+}
+
+/** Adds `bench models` to the root `crate-lab` program. */
+export function registerBenchCommand(program: Command): void {
+  const bench = program.command('bench').description('speed benchmarks (closed-loop training step vs PyTorch)');
+  addModelsCommand(bench, false);
+}
+
+/** `npm run bench -- [models] [options]`: the same sub-command, as the default of a stand-alone program. */
+export async function runBenchScript(argv: string[] = process.argv): Promise<number> {
+  const program = new Command('bench').description('CRATE Lab speed benchmarks').showHelpAfterError('(run with --help for usage)').exitOverride();
+  addModelsCommand(program, true);
+  try {
+    await program.parseAsync(argv);
+    return 0;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      return e.code === 'commander.helpDisplayed' || e.code === 'commander.help' ? 0 : 2;
+    }
+    process.stderr.write(`error: ${e instanceof Error ? e.message : String(e)}\n`);
+    return 1;
+  }
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
+  process.exitCode = await runBenchScript();
+}
