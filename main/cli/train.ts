@@ -135,9 +135,9 @@ const pct = (v: number) => `${(v * 100).toFixed(1)}%`;
 function printTask(r: EngineTaskRecord, classNames: string[]): void {
   const names = r.seen.map((c) => classNames[c] ?? String(c));
   process.stderr.write(`task ${r.task + 1}: learned ${r.classes.map((c) => classNames[c]).join(', ')} — all seen: ${pct(r.accAllMemory)} from memory, ${pct(r.accAllPaper)} paper protocol (memory vectors ${pct(r.accAllMemoryVectors)}, replayed memory ${pct(r.accAllMemoryReplayed)})\n`);
-  process.stderr.write(`  class   ${names.map((n) => n.padStart(6)).join('')}\n`);
-  process.stderr.write(`  memory  ${r.accMemory.map((a) => pct(a).padStart(6)).join('')}\n`);
-  process.stderr.write(`  paper   ${r.accPaper.map((a) => pct(a).padStart(6)).join('')}\n`);
+  process.stderr.write(`  class   ${names.map((n) => n.padStart(7)).join('')}\n`);
+  process.stderr.write(`  memory  ${r.accMemory.map((a) => pct(a).padStart(7)).join('')}\n`);
+  process.stderr.write(`  paper   ${r.accPaper.map((a) => pct(a).padStart(7)).join('')}\n`);
 }
 
 interface Summary {
