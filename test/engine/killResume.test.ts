@@ -28,13 +28,17 @@ function cli(args: string[]): ChildProcess {
 }
 
 /** Runs to the end; resolves with exit code and stdout lines. */
-function runToEnd(args: string[]): Promise<{ code: number | null; lines: string[] }> {
+function runToEnd(args: string[]): Promise<{ code: number | null; lines: string[]; trainingMs: number }> {
   return new Promise((resolve) => {
     const p = cli(args);
     let out = '';
-    p.stdout!.on('data', (d) => (out += d));
+    let first = 0;
+    p.stdout!.on('data', (d) => {
+      out += d;
+      first ||= Date.now();
+    });
     p.stderr!.resume();
-    p.on('close', (code) => resolve({ code, lines: out.split('\n').filter(Boolean) }));
+    p.on('close', (code) => resolve({ code, lines: out.split('\n').filter(Boolean), trainingMs: first ? Date.now() - first : 0 }));
   });
 }
 
@@ -101,7 +105,8 @@ describe('kill and resume', () => {
     let finished = false;
     for (let attempt = 0; attempt < 25 && kills < 10 && !finished; attempt++) {
       const args = runId ? ['resume', runId, '--runs-root', root, '--backend', 'wasm', '--json'] : ['train', '--runs-root', root, ...TRAIN_FLAGS];
-      const r = await runAndKill(args, Math.floor(rand() * 1500));
+      // kill points spread over the training time of the uninterrupted run (it sets the machine's speed)
+      const r = await runAndKill(args, Math.floor(rand() * (ref.trainingMs / 5)));
       runId ??= runIdOf(r.lines) ?? (fs.readdirSync(root).find((n) => /^\d{8}-/.test(n)) ?? null);
       if (r.killed) kills++;
       if (!runId) continue; // killed before the run folder existed: start over
