@@ -8,6 +8,7 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 120_000,
     pool: 'forks',
-    reporters: ['default'],
+    // The JSON report feeds the one-line summary that .ci/run prints (test/summary.mjs).
+    reporters: ['default', ['json', { outputFile: 'test-artifacts/vitest-unit.json' }]],
   },
 });
