@@ -1,4 +1,11 @@
+import { existsSync } from 'node:fs';
 import { defineConfig } from 'vitest/config';
+
+// Debian's chromium ships SwiftShader's Vulkan ICD: with it Dawn finds a software adapter, so the WebGPU paths
+// (loss device mode, encoder/decoder smoke tests) run on CPU-only machines and in CI. `auto` never picks it.
+const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
+const webgpuEnv: Record<string, string> =
+  !process.env.VK_ICD_FILENAMES && existsSync(SWIFTSHADER_ICD) ? { VK_ICD_FILENAMES: SWIFTSHADER_ICD } : {};
 
 // Unit and integration tests. End-to-end tests (Chromium against web mode) have their own config.
 export default defineConfig({
@@ -8,6 +15,7 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    env: webgpuEnv,
     // The JSON report feeds the one-line summary that .ci/run prints (test/summary.mjs).
     reporters: ['default', ['json', { outputFile: 'test-artifacts/vitest-unit.json' }]],
   },

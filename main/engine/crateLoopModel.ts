@@ -6,7 +6,7 @@ import type { CrateConfig } from '../../models/crate/config';
 import { decode } from '../../models/crate/decoder';
 import { encode, encodeDiagnostics } from '../../models/crate/encoder';
 import { disposeParams, initEncoderParams, type ParamMap } from '../../models/crate/params';
-import { closedLoopObjective, rateReduction } from '../../models/losses/rateReduction';
+import { closedLoopObjective, codingRate, rateReduction } from '../../models/losses/rateReduction';
 import { closedLoopStep, LoopState, mcr2Step, type ReplayMemory } from '../../models/training/closedLoop';
 import { resolveLoopConfig } from '../../models/training/config';
 import type { TensorRecord } from '../store/checkpoints';
@@ -102,6 +102,7 @@ export class CrateLoopModel implements LoopModel {
   async warmupStep(b: TrainBatch, mem: { z: Float32Array; labels: Int32Array; m: number } | null): Promise<StepStats> {
     const x = this.batchTensor(b);
     try {
+      if ((!mem || mem.m === 0) && (this.recipe.warmupGamma !== 1 || this.recipe.warmupEps2 > 0)) return await this.spreadWarmupStep(x, b);
       if (!mem || mem.m === 0) {
         const r = await mcr2Step(this.state, x, b.labels, b.k);
         return { lossEncoder: r.loss, lossDecoder: 0, T: r.deltaRZ, deltaRZ: r.deltaRZ, deltaRZhat: 0, pairTerm: 0 };
@@ -126,6 +127,31 @@ export class CrateLoopModel implements LoopModel {
     }
   }
 
+  /**
+   * First-task warm-up with R(Z) − γ·R_c(Z|Π) = (1 − γ)·R(Z) + γ·ΔR(Z, Π) (recipe warmupGamma, warmupEps2). From two
+   * classes alone, MCR² (γ = 1) squeezes each class onto a low-dimensional subspace, and digits not yet seen land in
+   * those same few directions; a smaller γ keeps the expansion of all features ahead of the per-class compression.
+   */
+  private async spreadWarmupStep(x: tf.Tensor4D, b: TrainBatch): Promise<StepStats> {
+    const g = this.recipe.warmupGamma;
+    const eps2 = this.recipe.warmupEps2 > 0 ? this.recipe.warmupEps2 : this.recipe.eps2;
+    const kept: { v?: tf.Tensor1D } = {};
+    const { value, grads } = this.state.encoderOptimizer.computeGradients(() => {
+      const z = encode(this.state.enc, this.cfg, x);
+      const dr = rateReduction(z, b.labels, b.k, eps2);
+      const r = codingRate(z, eps2);
+      kept.v = tf.keep(tf.stack([dr, r]) as tf.Tensor1D);
+      return tf.neg(tf.add(tf.mul(1 - g, r), tf.mul(g, dr))) as tf.Scalar;
+    }, this.state.encoderVars());
+    this.state.encoderOptimizer.applyGradients(grads as unknown as Parameters<tf.AdamOptimizer['applyGradients']>[0]);
+    tf.dispose(grads);
+    value.dispose();
+    const v = await kept.v!.data(); // sync point: one per step
+    kept.v!.dispose();
+    const loss = -((1 - g) * v[1] + g * v[0]);
+    return { lossEncoder: loss, lossDecoder: 0, T: v[0], deltaRZ: v[0], deltaRZhat: 0, pairTerm: 0 };
+  }
+
   setReplay(mem: MemoryReplay | null, xMem: Float32Array | null): void {
     if (this.replay) tf.dispose([this.replay.zMem, this.replay.xMem, ...(this.replay.anchorTarget ? [this.replay.anchorTarget] : [])]);
     this.replay = null;
@@ -136,7 +162,8 @@ export class CrateLoopModel implements LoopModel {
       xMem: tf.tensor4d(xMem, [mem.m, ...this.cfg.imageShape]),
       newClasses: mem.newClasses,
       anchorWeight: mem.anchorWeight,
-      anchorTarget: mem.anchorTarget ? tf.tensor2d(mem.anchorTarget, [mem.m, this.featureDim]) : null,
+      // recipe anchorToMemory: hold f(X_mem) at the stored vectors themselves rather than at f₀(X_mem)
+      anchorTarget: mem.anchorTarget ? tf.tensor2d(this.recipe.anchorToMemory ? mem.z : mem.anchorTarget, [mem.m, this.featureDim]) : null,
     };
     if (this.replay.anchorWeight > 0 && !this.replay.anchorTarget) throw new Error('memory anchor: no anchor target f₀(X_mem) given');
   }

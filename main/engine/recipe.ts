@@ -19,12 +19,20 @@ export interface Recipe {
   epochs: number;
   /** supervised MCR² epochs of the encoder on the first task before the loop closes (0 = none). */
   warmupEpochs: number;
+  /** first-task warm-up objective R(Z) − γ·R_c(Z|Π): γ = 1 is MCR²; γ < 1 weighs expansion over compression, so
+   *  features learned from the first classes alone stay spread instead of collapsing onto one subspace per class. */
+  warmupGamma: number;
+  /** ε² of the first-task warm-up's coding rates (0 = eps2). */
+  warmupEps2: number;
   /** supervised MCR² epochs of the encoder on each later task (new classes + memory vectors), before its loop. */
   laterWarmupEpochs: number;
   /** images per step (new-class images; memory rows are added on top). */
   batchSize: number;
-  /** weight of the memory anchor ‖f(g(Z_mem)) − Z_mem‖² in the encoder objective of later tasks (0 = off). */
+  /** weight of the memory anchor ‖f(X_mem) − target‖² in the encoder objective of later tasks (0 = off). */
   anchorWeight: number;
+  /** anchor target: false = f₀(X_mem), the encoder's response at the task start; true = the stored memory vectors
+   *  Z_mem themselves, so old classes are pulled back to where their stored subspaces are. */
+  anchorToMemory: boolean;
   /** structured memory (SPEC §5.2): principal directions per class, top samples per direction, samples drawn per direction. */
   memDirections: number;
   memExplore: number;
@@ -60,9 +68,12 @@ export const DEFAULT_RECIPE: Readonly<Recipe> = Object.freeze({
   lambdaNew: 10,
   epochs: 4,
   warmupEpochs: 20,
+  warmupGamma: 1,
+  warmupEps2: 0,
   laterWarmupEpochs: 0,
   batchSize: 512,
   anchorWeight: 1000,
+  anchorToMemory: false,
   memDirections: 12,
   memExplore: 40,
   memPerDirection: 30,
@@ -93,7 +104,7 @@ const INT_FIELDS = new Set<keyof Recipe>([
   'epochs', 'warmupEpochs', 'laterWarmupEpochs', 'batchSize', 'memDirections', 'memExplore', 'memPerDirection', 'memPerBatch', 'subspaceRank',
   'maxPerClass', 'checkpointEvery', 'keep', 'logEvery',
 ]);
-const BOOL_FIELDS = new Set<keyof Recipe>(['baselines', 'noMemory', 'freezeAfterFirst']);
+const BOOL_FIELDS = new Set<keyof Recipe>(['baselines', 'noMemory', 'freezeAfterFirst', 'anchorToMemory']);
 const POSITIVE = new Set<keyof Recipe>(['eps2', 'batchSize', 'memDirections', 'memExplore', 'memPerDirection', 'subspaceRank', 'checkpointEvery', 'keep', 'logEvery']);
 
 /** Defaults (+ quick) + overrides; rejects unknown keys and wrong types with a readable message. */
