@@ -4,6 +4,7 @@
 import { fitNearestSubspace, predictNearestSubspace, type SubspaceModel } from '../../models/subspace/nearestSubspace';
 import { sampleStructuredMemory } from '../../models/memory/structuredMemory';
 import { EngineRng } from './rng';
+import { symEig } from '../../models/subspace/linalg';
 
 export { fitNearestSubspace, predictNearestSubspace, sampleStructuredMemory, type SubspaceModel };
 
@@ -32,7 +33,7 @@ export function topSubspace(X: Float64Array, n: number, F: number, r: number, se
       const u = XV[i * r + a];
       for (let b = 0; b < r; b++) G[a * r + b] += u * XV[i * r + b];
     }
-  const { values, vectors } = jacobiEigen(G, r);
+  const { values, vectors } = symEig(G, r);
   const order = Array.from({ length: r }, (_, i) => i).sort((a, b) => values[b] - values[a]);
   const basis = new Float64Array(F * r);
   const sigma = new Float64Array(r);
@@ -86,47 +87,6 @@ function orthonormalize(V: Float64Array, F: number, r: number): void {
   }
 }
 
-/** Symmetric eigen-decomposition by cyclic Jacobi (small k). vectors: (k, k), column j is the j-th eigenvector. */
-export function jacobiEigen(Ain: Float64Array, k: number): { values: Float64Array; vectors: Float64Array } {
-  const A = Float64Array.from(Ain);
-  const V = new Float64Array(k * k);
-  for (let i = 0; i < k; i++) V[i * k + i] = 1;
-  for (let sweep = 0; sweep < 60; sweep++) {
-    let off = 0;
-    for (let p = 0; p < k; p++) for (let q = p + 1; q < k; q++) off += A[p * k + q] ** 2;
-    if (off < 1e-22) break;
-    for (let p = 0; p < k; p++)
-      for (let q = p + 1; q < k; q++) {
-        const apq = A[p * k + q];
-        if (Math.abs(apq) < 1e-300) continue;
-        const theta = (A[q * k + q] - A[p * k + p]) / (2 * apq);
-        const t = Math.sign(theta || 1) / (Math.abs(theta) + Math.sqrt(theta * theta + 1));
-        const c = 1 / Math.sqrt(t * t + 1);
-        const s = t * c;
-        for (let i = 0; i < k; i++) {
-          const aip = A[i * k + p];
-          const aiq = A[i * k + q];
-          A[i * k + p] = c * aip - s * aiq;
-          A[i * k + q] = s * aip + c * aiq;
-        }
-        for (let i = 0; i < k; i++) {
-          const api = A[p * k + i];
-          const aqi = A[q * k + i];
-          A[p * k + i] = c * api - s * aqi;
-          A[q * k + i] = s * api + c * aqi;
-        }
-        for (let i = 0; i < k; i++) {
-          const vip = V[i * k + p];
-          const viq = V[i * k + q];
-          V[i * k + p] = c * vip - s * viq;
-          V[i * k + q] = s * vip + c * viq;
-        }
-      }
-  }
-  const values = new Float64Array(k);
-  for (let i = 0; i < k; i++) values[i] = A[i * k + i];
-  return { values, vectors: V };
-}
 
 /** Same model as fitNearestSubspace (PCA with mean, r columns, zero columns beyond a class's rank), for large F. */
 export function fitNearestSubspaceLarge(features: Float32Array, n: number, F: number, labels: Int32Array, classes: number[], r: number): SubspaceModel {

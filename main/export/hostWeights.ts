@@ -4,6 +4,7 @@
  */
 import * as tfRuntime from '@tensorflow/tfjs';
 import type * as tf from '@tensorflow/tfjs';
+import type { CrateConfig } from '../../models/crate/config';
 
 export interface HostTensor {
   shape: number[];
@@ -11,22 +12,8 @@ export interface HostTensor {
 }
 export type HostWeights = Map<string, HostTensor>;
 
-/** The subset of CrateConfig that export code reads (CrateConfig satisfies it structurally). */
-export interface CrateShapeConfig {
-  readonly imageShape: readonly [number, number, number];
-  readonly patch: number;
-  readonly dim: number;
-  readonly heads: number;
-  readonly depthEncoder: number;
-  readonly depthDecoder: number;
-  readonly featureDim: number;
-  readonly pool: 'cls' | 'mean';
-  readonly istaStep: number;
-  readonly istaLambda: number;
-  readonly sparseBlock: 'crate' | 'alpha';
-  /** LayerNorm epsilon; 1e-5 (PyTorch default) when absent. */
-  readonly layerNormEps?: number;
-}
+/** The model config the export graphs are built from (the one resolved and stored with the run). */
+export type CrateShapeConfig = CrateConfig;
 
 export async function readParams(p: Map<string, tf.Variable | tf.Tensor>): Promise<HostWeights> {
   const out: HostWeights = new Map();
