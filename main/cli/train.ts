@@ -61,6 +61,9 @@ interface TrainOpts extends CommonOpts {
   epochs?: number;
   warmupEpochs?: number;
   laterWarmupEpochs?: number;
+  warmupGamma?: number;
+  warmupEps2?: number;
+  anchorToMemory?: boolean;
   batch?: number;
   pool?: 'cls' | 'mean';
   maxPerClass?: number;
@@ -74,6 +77,7 @@ interface TrainOpts extends CommonOpts {
   baselineEpochScale?: number;
   memory: boolean;
   freezeAfterFirst?: boolean;
+  from?: string;
 }
 
 function recipeFrom(o: TrainOpts): Partial<Recipe> {
@@ -87,6 +91,9 @@ function recipeFrom(o: TrainOpts): Partial<Recipe> {
     epochs: o.epochs,
     warmupEpochs: o.warmupEpochs,
     laterWarmupEpochs: o.laterWarmupEpochs,
+    warmupGamma: o.warmupGamma,
+    warmupEps2: o.warmupEps2,
+    anchorToMemory: o.anchorToMemory,
     batchSize: o.batch,
     maxPerClass: o.maxPerClass,
     anchorWeight: o.anchor,
@@ -261,12 +268,14 @@ async function setup(o: CommonOpts): Promise<{ deps: SessionDeps; hub: EventHub 
   return { deps: { runsRoot, hub, index: new RunIndex(runsRoot), backend }, hub };
 }
 
-async function train(o: TrainOpts): Promise<void> {
+async function train(o: TrainOpts, presetGiven: boolean): Promise<void> {
   try {
     const order = o.order !== undefined ? parseOrder(o.order) : undefined;
     const { deps, hub } = await setup(o);
+    // with --from the source's preset is used; an explicit --preset must agree with it (checked by createRun)
+    const preset = o.from && !presetGiven ? '' : o.preset;
     const runner = await createRun(deps, {
-      req: { data: o.data, preset: o.preset, backend: o.backend, classesPerTask: o.classesPerTask, seed: o.seed, quick: !!o.quick, name: o.name, order, tasks: o.tasks, autonomous: true, watchDir: o.watch ? path.resolve(o.watch) : undefined },
+      req: { data: o.data, preset, from: o.from, backend: o.backend, classesPerTask: o.classesPerTask, seed: o.seed, quick: !!o.quick, name: o.name, order, tasks: o.tasks, autonomous: true, watchDir: o.watch ? path.resolve(o.watch) : undefined },
       recipe: recipeFrom(o),
       model: o.pool ? { pool: o.pool } : undefined,
     });
@@ -353,6 +362,9 @@ export function registerTrainCommands(program: Command): void {
     .option('--lambda <x>', 'λ on the new-class paired terms when memory is replayed', num)
     .option('--epochs <n>', 'closed-loop epochs per task', int)
     .option('--warmup-epochs <n>', 'supervised MCR² encoder epochs on the first task before the loop closes', int)
+    .option('--warmup-gamma <x>', 'first-task warm-up objective R(Z) − γ·R_c(Z|Π) (1 = MCR²; < 1 keeps features spread)', num)
+    .option('--warmup-eps2 <x>', 'ε² of the first-task warm-up (default: --eps2)', num)
+    .option('--anchor-to-memory', 'memory anchor target: the stored vectors Z_mem instead of f₀(X_mem)')
     .option('--later-warmup-epochs <n>', 'supervised MCR² epochs (new classes + memory vectors) before each later loop', int)
     .option('--batch <n>', 'images per step', posInt)
     .addOption(new Option('--pool <kind>', 'feature pooling').choices(['cls', 'mean']))
@@ -367,7 +379,8 @@ export function registerTrainCommands(program: Command): void {
     .option('--baseline-epoch-scale <x>', 'schedule fraction for the no-memory baseline re-run', num)
     .option('--no-memory', 'ablation: learn later tasks without replaying memory')
     .option('--freeze-after-first', 'ablation: freeze the encoder after the first task')
-    .action((o: TrainOpts) => train(o));
+    .option('--from <run-or-dir>', 'continue from a finished run (id or folder) or an export folder: its networks and memory are kept and only the new classes of --data are learned')
+    .action((o: TrainOpts, cmd: Command) => train(o, cmd.getOptionValueSource('preset') === 'cli'));
 
   program
     .command('resume')

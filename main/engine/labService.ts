@@ -88,6 +88,7 @@ function validateStart(req: StartRunRequestExt): void {
   if (typeof req.quick !== 'boolean') throw bad('startRun: quick must be true or false');
   if (req.order !== undefined && (!Array.isArray(req.order) || req.order.some((c) => !Number.isInteger(c)))) throw bad('startRun: order must be a list of class indices');
   if (req.tasks !== undefined && (!Number.isInteger(req.tasks) || req.tasks < 1)) throw bad('startRun: tasks must be a positive integer');
+  if (req.from !== undefined && (typeof req.from !== 'string' || !req.from)) throw bad('startRun: from must be a run id, a run folder or an export folder');
 }
 
 export async function createLabService(opts: LabServiceOptions): Promise<LabService> {

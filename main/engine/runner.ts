@@ -102,6 +102,8 @@ export class CurriculumRunner {
   private perm: { key: string; perm: Int32Array } | null = null;
   private stepTimes: number[] = [];
   private resumedFrom: number | null = null;
+  /** classes known before the first task: learned by the run this one continues from (`train --from`) */
+  private readonly base: number[];
 
   // control
   private pauseRequested = false;
@@ -117,6 +119,26 @@ export class CurriculumRunner {
     this.memory = new MemoryBank(d.model.featureDim);
     this.rng = new EngineRng(d.run.seed);
     this.autonomous = d.run.request.autonomous ?? true;
+    this.base = [...(d.run.from?.known ?? [])];
+  }
+
+  /** A continued run's starting point: the source's networks (fresh optimisers), memory and classifier. */
+  async continueFrom(s: { weights: Map<string, TensorRecord>; memory: MemoryBank; classifier: SubspaceModel | null }): Promise<void> {
+    if (this.pos.step !== 0 || this.pos.task !== 0 || this.history.length) throw new Error('continueFrom: the run has already started');
+    await this.d.model.importState(s.weights);
+    const mem = new MemoryBank(this.d.model.featureDim);
+    for (const c of this.base) {
+      const e = s.memory.classes.get(c);
+      if (!e) throw new Error(`continueFrom: the source's memory has no class ${c}`);
+      mem.classes.set(c, e);
+    }
+    this.memory = mem;
+    this.classifier = s.classifier;
+  }
+
+  /** Whether the current task has earlier knowledge to keep (a later task, or any task of a continued run). */
+  private later(): boolean {
+    return this.pos.task > 0 || this.base.length > 0;
   }
 
   get recipe(): Recipe {
@@ -385,7 +407,7 @@ export class CurriculumRunner {
   }
 
   private seenThrough(taskIndex: number): number[] {
-    return this.tasks.slice(0, taskIndex + 1).flat();
+    return [...this.base, ...this.tasks.slice(0, taskIndex + 1).flat()];
   }
 
   /** Build the task's working set: its images, local labels and the replay (X_mem given when restoring). */
@@ -396,7 +418,7 @@ export class CurriculumRunner {
     const data = this.d.data.subset('train', classes);
     const localLabels = Int32Array.from(data.y, (c) => local.get(c)!);
     const old = seen.filter((c) => !classes.includes(c));
-    const useMemory = this.pos.task > 0 && !this.d.recipe.noMemory && old.length > 0;
+    const useMemory = this.later() && !this.d.recipe.noMemory && old.length > 0;
     const mem = this.memory.rows(old);
     this.task = { classes, seen, data, localLabels, xMem: useMemory ? xMem : null, zAnchor: useMemory ? zAnchor : null };
     if (useMemory && xMem) {
@@ -412,12 +434,12 @@ export class CurriculumRunner {
         xMem,
       );
     } else this.d.model.setReplay(null, null);
-    this.d.model.setLrScale((this.pos.task > 0 ? this.d.recipe.laterLrScale : 1) * this.lrScale);
+    this.d.model.setLrScale((this.later() ? this.d.recipe.laterLrScale : 1) * this.lrScale);
     this.perm = null;
   }
 
   private warmupEpochs(): number {
-    return this.pos.task === 0 ? this.d.recipe.warmupEpochs : this.d.recipe.laterWarmupEpochs;
+    return this.later() ? this.d.recipe.laterWarmupEpochs : this.d.recipe.warmupEpochs;
   }
 
   private async startTask(): Promise<void> {
@@ -426,7 +448,7 @@ export class CurriculumRunner {
     const old = seen.filter((c) => !classes.includes(c));
     let xMem: Float32Array | null = null;
     let zAnchor: Float32Array | null = null;
-    if (this.pos.task > 0 && !this.d.recipe.noMemory && old.length) {
+    if (this.later() && !this.d.recipe.noMemory && old.length) {
       const mem = this.memory.rows(old);
       xMem = await this.d.model.decode(mem.z, mem.m); // X_mem = g(Z_mem), decoded once per task and frozen
       if (this.d.recipe.anchorWeight > 0) zAnchor = await this.d.model.encode(xMem, mem.m); // f₀(X_mem)
@@ -434,7 +456,7 @@ export class CurriculumRunner {
     this.pos = { ...this.pos, epoch: 0, batch: 0, taskStep: 0, phase: 'warmup' };
     this.enterTask(xMem, zAnchor);
     if (this.warmupEpochs() === 0) this.pos.phase = 'loop';
-    if (this.d.recipe.freezeAfterFirst && this.pos.task > 0) this.pos.phase = 'finalize';
+    if (this.d.recipe.freezeAfterFirst && this.later()) this.pos.phase = 'finalize';
     this.knowledge('task-start', `task ${this.pos.task + 1}/${this.tasks.length}: classes ${classes.map((c) => this.d.data.classNames[c]).join(', ')}${xMem ? ` with ${xMem.length / this.d.model.imageSize} memory rows replayed` : ''}`);
     this.log('info', `task ${this.pos.task + 1}/${this.tasks.length} started (${this.task!.data.n} images)`);
   }
@@ -447,7 +469,7 @@ export class CurriculumRunner {
 
   private taskSteps(): number {
     const nb = this.batchesPerEpoch();
-    if (this.d.recipe.freezeAfterFirst && this.pos.task > 0) return 0;
+    if (this.d.recipe.freezeAfterFirst && this.later()) return 0;
     return nb * (this.warmupEpochs() + this.d.recipe.epochs);
   }
 
@@ -490,7 +512,7 @@ export class CurriculumRunner {
       if (this.pos.phase === 'warmup') {
         const old = t.seen.filter((c) => !t.classes.includes(c));
         const local = new Map(t.seen.map((c, i) => [c, i]));
-        const mem = this.pos.task > 0 && !this.d.recipe.noMemory ? this.memory.rows(old) : null;
+        const mem = this.later() && !this.d.recipe.noMemory ? this.memory.rows(old) : null;
         stats = await this.d.model.warmupStep(batch, mem ? { z: mem.z, labels: Int32Array.from(mem.labels, (c) => local.get(c)!), m: mem.m } : null);
       } else stats = await this.d.model.loopStep(batch);
     } catch (e) {
@@ -564,7 +586,7 @@ export class CurriculumRunner {
     await this.restore();
     this.divergences = tries;
     this.lrScale = scale;
-    this.d.model.setLrScale((this.pos.task > 0 ? this.d.recipe.laterLrScale : 1) * this.lrScale);
+    this.d.model.setLrScale((this.later() ? this.d.recipe.laterLrScale : 1) * this.lrScale);
     this.knowledge('divergence', `${what}: restored step ${this.pos.step}, learning rates ×${this.lrScale} (try ${tries}/${MAX_DIVERGENCE_TRIES})`);
     this.log('warn', `divergence: ${what}; restarting from step ${this.pos.step} with learning rates halved`);
   }

@@ -1,6 +1,7 @@
 // Creating and reopening runs: resolves the config and recipe, loads the data, writes the run folder, and builds the
 // CurriculumRunner with a CRATE LoopModel. Used by the LabService (app, web mode) and by the CLI in-process.
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { createRequire } from 'node:module';
 import type { BackendName, GpuAdapterInfo, StartRunRequest } from '../../preload/api';
 import { PRESETS, resolveConfig, type CrateConfig } from '../../models/crate/config';
@@ -15,6 +16,7 @@ import type { EventHub } from './events';
 import { FolderWatcher } from './folderWatcher';
 import { resolveRecipe, type Recipe } from './recipe';
 import { CurriculumRunner } from './runner';
+import { loadContinuation, mergeClasses, type ContinuationSource, type FromRecord } from './continueFrom';
 
 /** A request the user can fix (bad flag, unknown preset, busy run): reported as 'bad-request' / exit code 2. */
 export class UsageError extends Error {
@@ -117,30 +119,48 @@ function validateRequest(req: StartRunRequest): void {
 /** Creates a run folder and returns its runner (not started). Throws UsageError / DataError for bad input. */
 export async function createRun(deps: SessionDeps, o: NewRunOptions): Promise<CurriculumRunner> {
   const req = o.req;
-  validateRequest(req);
+  const src = req.from ? await loadContinuation(deps.runsRoot, req.from) : null;
+  if (src) {
+    // the source's config wins: its weights only fit its own shapes
+    if (req.preset && req.preset !== src.preset)
+      throw new UsageError(`--from ${req.from}: it was trained with preset '${src.preset}', not '${req.preset}'; leave --preset out (the source's config is used)`);
+    if (o.model?.pool && o.model.pool !== src.config.pool)
+      throw new UsageError(`--from ${req.from}: it pools features with '${src.config.pool}', not '${o.model.pool}'`);
+  }
+  validateRequest(src ? { ...req, preset: src.preset } : req);
   let cfg: CrateConfig;
   let recipe: Recipe;
   try {
-    cfg = resolveConfig(req.preset, { ...ENGINE_MODEL_DEFAULTS, ...(o.model ?? {}) });
-    recipe = resolveRecipe(o.recipe ?? {}, req.quick);
+    cfg = src ? src.config : resolveConfig(req.preset, { ...ENGINE_MODEL_DEFAULTS, ...(o.model ?? {}) });
+    // a continued run's old classes have no training images here: the in-run baselines need them
+    recipe = resolveRecipe({ ...(o.recipe ?? {}), ...(src ? { baselines: false } : {}) }, req.quick);
   } catch (e) {
     throw new UsageError((e as Error).message);
   }
-  const ds: Dataset = await loadDataset(req.data, { ...dataOptions(cfg, recipe), seed: 10 });
+  let ds: Dataset = await loadDataset(req.data, { ...dataOptions(cfg, recipe), seed: 10 });
   let tasks: number[][];
+  let from: FromRecord | undefined;
   try {
-    tasks = buildCurriculum({ numClasses: ds.classNames.length, classesPerTask: req.classesPerTask, order: req.order, tasks: req.tasks });
+    if (src) {
+      const m = mergeClasses(src, ds, req.order);
+      if (!m.toLearn.length)
+        throw new UsageError(`--from ${req.from}: every class of ${ds.spec}${req.order ? ' in --order' : ''} is already known (${m.skipped.join(', ')}); nothing new to learn`);
+      ds = m.data;
+      tasks = buildCurriculum({ numClasses: ds.classNames.length, classesPerTask: req.classesPerTask, order: m.toLearn, tasks: req.tasks });
+      from = { source: src.dir, kind: src.kind, runId: src.runId, known: src.known };
+    } else tasks = buildCurriculum({ numClasses: ds.classNames.length, classesPerTask: req.classesPerTask, order: req.order, tasks: req.tasks });
   } catch (e) {
-    throw new UsageError((e as Error).message);
+    throw e instanceof UsageError ? e : new UsageError((e as Error).message);
   }
   const id = newRunId();
   const versions = runtimeVersions();
   const run: RunJson = {
     formatVersion: RUN_FORMAT_VERSION,
     id,
-    name: req.name ?? `${req.preset} on ${ds.spec}`,
+    name: req.name ?? (src ? `${src.preset} on ${ds.spec}, continuing ${src.runId ?? path.basename(src.dir)}` : `${req.preset} on ${ds.spec}`),
     createdAt: new Date().toISOString(),
-    request: { ...req },
+    request: { ...req, ...(src ? { preset: src.preset, from: src.dir } : {}) },
+    ...(from ? { from } : {}),
     seed: req.seed,
     config: { model: cfg, recipe, dataSplitSeed: 10 },
     versions: { app: appVersion(), ...versions },
@@ -158,7 +178,13 @@ export async function createRun(deps: SessionDeps, o: NewRunOptions): Promise<Cu
   };
   const runDir = createRunDir(deps.runsRoot, run);
   await deps.index.refresh(id);
-  return makeRunner(deps, run, runDir, recipe, cfg, new DataSource(ds));
+  const runner = makeRunner(deps, run, runDir, recipe, cfg, new DataSource(ds));
+  if (src) await startFrom(runner, src);
+  return runner;
+}
+
+async function startFrom(runner: CurriculumRunner, src: ContinuationSource): Promise<void> {
+  await runner.continueFrom({ weights: src.weights, memory: src.memory, classifier: src.classifier });
 }
 
 /** Reopens a run from its last checkpoint (resume). */
@@ -171,7 +197,9 @@ export async function openRun(deps: SessionDeps, runId: string): Promise<Curricu
     throw new UsageError(`run ${runId} is active in process ${st.pid}; stop it first`, 'conflict');
   const cfg = (run.config as { model: CrateConfig }).model;
   const recipe = resolveRecipe((run.config as { recipe: Partial<Recipe> }).recipe);
-  const ds = await loadDataset(run.data.spec, { ...dataOptions(cfg, recipe), seed: (run.config as { dataSplitSeed?: number }).dataSplitSeed ?? 10 });
+  let ds = await loadDataset(run.data.spec, { ...dataOptions(cfg, recipe), seed: (run.config as { dataSplitSeed?: number }).dataSplitSeed ?? 10 });
+  // a continued run indexes classes as the source did, new names appended (run.json holds the merged list)
+  if (run.from) ds = mergeClasses({ classNames: run.data.classNames, known: run.from.known }, ds).data;
   const data = new DataSource(ds);
   const runner = makeRunner(deps, run, runDir, recipe, cfg, data);
   // classes that arrived through a watched folder before the kill come back in the same order
@@ -181,6 +209,8 @@ export async function openRun(deps: SessionDeps, runId: string): Promise<Curricu
     for (const name of ck.slice(data.numClasses)) data.addNewClasses(extra, [name]);
   }
   const restored = await runner.restore();
+  // killed before the first checkpoint of a continued run: start again from its source
+  if (!restored && run.from) await startFrom(runner, await loadContinuation(deps.runsRoot, run.from.source));
   runner.markResumed(restored);
   return runner;
 }

@@ -23,6 +23,8 @@ export interface RunJson {
   data: { spec: string; classNames: string[]; shape: [number, number, number]; conversion: string; trainCount: number; testCount: number };
   /** the planned curriculum: class indices per task (watched classes are appended as events) */
   tasks: number[][];
+  /** set when the run continues from a finished run or an export (`train --from`): see main/engine/continueFrom.ts */
+  from?: { source: string; kind: 'run' | 'export'; runId: string | null; known: number[] };
 }
 
 export interface StatusJson {
