@@ -134,6 +134,7 @@ describe('the lab window with the real engine', () => {
     await expect.poll(() => page.getByTestId('inspect-result').count(), { timeout: 90_000 }).toBe(1);
     await expect(page.getByTestId('inspect-result').innerText()).resolves.toContain('10 classes');
     await page.screenshot({ path: join(artifacts, 'window-setup.png') });
+    await page.getByLabel('Preset').selectOption('tiny'); // the default is mnist-s: minutes per task on a CPU
     await page.getByTestId('start-run').click();
 
     // progress advances
