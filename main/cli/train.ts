@@ -64,6 +64,7 @@ interface TrainOpts extends CommonOpts {
   warmupGamma?: number;
   warmupEps2?: number;
   anchorToMemory?: boolean;
+  driftCompensation?: number;
   batch?: number;
   pool?: 'cls' | 'mean';
   maxPerClass?: number;
@@ -94,6 +95,7 @@ function recipeFrom(o: TrainOpts): Partial<Recipe> {
     warmupGamma: o.warmupGamma,
     warmupEps2: o.warmupEps2,
     anchorToMemory: o.anchorToMemory,
+    driftCompensation: o.driftCompensation,
     batchSize: o.batch,
     maxPerClass: o.maxPerClass,
     anchorWeight: o.anchor,
@@ -365,6 +367,7 @@ export function registerTrainCommands(program: Command): void {
     .option('--warmup-gamma <x>', 'first-task warm-up objective R(Z) − γ·R_c(Z|Π) (1 = MCR²; < 1 keeps features spread)', num)
     .option('--warmup-eps2 <x>', 'ε² of the first-task warm-up (default: --eps2)', num)
     .option('--anchor-to-memory', 'memory anchor target: the stored vectors Z_mem instead of f₀(X_mem)')
+    .option('--drift-compensation <k>', 'after each later task, move old classes\' statistics by their estimated drift: 0 off, 1 decoded memory, 2 new images (SDC)', int)
     .option('--later-warmup-epochs <n>', 'supervised MCR² epochs (new classes + memory vectors) before each later loop', int)
     .option('--batch <n>', 'images per step', posInt)
     .addOption(new Option('--pool <kind>', 'feature pooling').choices(['cls', 'mean']))

@@ -55,6 +55,16 @@ export class MemoryBank {
     return entry;
   }
 
+  /** Translate a class's stored mean and vectors by delta (F): drift compensation (recipe driftCompensation). */
+  shift(cls: number, delta: Float32Array): void {
+    const e = this.classes.get(cls);
+    if (!e) throw new Error(`memory: no class ${cls}`);
+    const F = this.featureDim;
+    e.mean = Float32Array.from(e.mean, (v, i) => v + delta[i]);
+    e.z = Float32Array.from(e.z, (v, i) => v + delta[i % F]);
+    e.vecFit = undefined;
+  }
+
   /** The class's subspace fitted on its stored vectors (rank r), cached. */
   vectorFit(cls: number, r: number): SubspaceModel {
     const e = this.classes.get(cls);

@@ -93,6 +93,8 @@ export class CurriculumRunner {
   classifier: SubspaceModel | null = null;
 
   private lrScale = 1;
+  /** recipe driftCompensation 2: features of the task's images under the encoder at the task start */
+  private driftProbe: { task: number; z0: Float32Array; n: number } | null = null;
   private divergences = 0;
   private rng: EngineRng;
   private elapsedBefore = 0;
@@ -444,6 +446,10 @@ export class CurriculumRunner {
 
   private async startTask(): Promise<void> {
     const classes = this.tasks[this.pos.task];
+    if (this.d.recipe.driftCompensation === 2 && this.later() && !this.d.recipe.noMemory) {
+      const data = this.d.data.subset('train', classes); // f₀ of the new images: drift probes for compensateDrift
+      this.driftProbe = { task: this.pos.task, z0: await this.d.model.encode(data.x, data.n), n: data.n };
+    }
     const seen = this.seenThrough(this.pos.task);
     const old = seen.filter((c) => !classes.includes(c));
     let xMem: Float32Array | null = null;
@@ -451,7 +457,7 @@ export class CurriculumRunner {
     if (this.later() && !this.d.recipe.noMemory && old.length) {
       const mem = this.memory.rows(old);
       xMem = await this.d.model.decode(mem.z, mem.m); // X_mem = g(Z_mem), decoded once per task and frozen
-      if (this.d.recipe.anchorWeight > 0) zAnchor = await this.d.model.encode(xMem, mem.m); // f₀(X_mem)
+      if (this.d.recipe.anchorWeight > 0 || this.d.recipe.driftCompensation === 1) zAnchor = await this.d.model.encode(xMem, mem.m); // f₀(X_mem)
     }
     this.pos = { ...this.pos, epoch: 0, batch: 0, taskStep: 0, phase: 'warmup' };
     this.enterTask(xMem, zAnchor);
@@ -597,6 +603,11 @@ export class CurriculumRunner {
     const F = this.d.model.featureDim;
     const tStart = performance.now();
 
+    // 0. recipe driftCompensation: old classes' stored statistics follow the drift estimated from probes
+    if (r.driftCompensation === 1 && t.xMem && t.zAnchor) await this.compensateDrift(t.xMem, t.zAnchor, null);
+    if (r.driftCompensation === 2 && this.driftProbe?.task === this.pos.task) await this.compensateDrift(t.data.x, this.driftProbe.z0, this.driftProbe.n);
+    this.driftProbe = null;
+
     // 1. memory of the new classes, from their features under the encoder as it is now
     const zNew = await this.d.model.encode(t.data.x, t.data.n);
     const memOpts = { directions: r.memDirections, explore: r.memExplore, perDirection: r.memPerDirection, rank: r.subspaceRank };
@@ -667,6 +678,41 @@ export class CurriculumRunner {
     if (this.d.persist) await this.d.index?.refresh(this.runId);
     this.log('info', `task ${record.task + 1} done: accuracy ${(record.accAllMemory * 100).toFixed(1)}% from memory, ${(record.accAllPaper * 100).toFixed(1)}% paper protocol (evaluation ${((performance.now() - tStart) / 1000).toFixed(1)} s)`);
     if (!this.autonomous && this.pos.task < this.tasks.length) this.pauseRequested = true;
+  }
+
+  /**
+   * Shift each old class by a weighted mean of probe drifts f(x) − f₀(x). Probes are either the decoded memory
+   * (n = null: rows in memory.rows(old) order, each class from its own rows) or the task's n new images, weighted for
+   * class c by exp(−‖f₀(x) − μ_c‖²/2σ²). The probe features at the task start are not checkpointed: a task resumed
+   * in the middle skips the new-image compensation.
+   */
+  private async compensateDrift(x: Float32Array, z0: Float32Array, n: number | null): Promise<void> {
+    const t = this.task!;
+    const F = this.d.model.featureDim;
+    const old = t.seen.filter((c) => !t.classes.includes(c));
+    const mem = n === null ? this.memory.rows(old) : null;
+    const count = mem ? mem.m : n!;
+    const z1 = await this.d.model.encode(x, count);
+    const SIGMA2 = 0.3 * 0.3;
+    for (const c of old) {
+      const mu = this.memory.classes.get(c)!.mean;
+      const acc = new Float64Array(F);
+      let wsum = 0;
+      for (let i = 0; i < count; i++) {
+        let w: number;
+        if (mem) w = mem.labels[i] === c ? 1 : 0;
+        else {
+          let d2 = 0;
+          for (let j = 0; j < F; j++) d2 += (z0[i * F + j] - mu[j]) ** 2;
+          w = Math.exp(-d2 / (2 * SIGMA2));
+        }
+        if (w === 0) continue;
+        for (let j = 0; j < F; j++) acc[j] += w * (z1[i * F + j] - z0[i * F + j]);
+        wsum += w;
+      }
+      if (wsum < 1e-30) continue;
+      this.memory.shift(c, Float32Array.from(acc, (v) => v / wsum));
+    }
   }
 
   /** The encoder frozen after the first task, old classes from its memory, new classes from their features. */
