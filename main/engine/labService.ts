@@ -32,6 +32,7 @@ import { EventHub } from './events';
 import type { Recipe } from './recipe';
 import type { CurriculumRunner } from './runner';
 import { createRun, openRun, UsageError, type BackendInfo, type SessionDeps } from './session';
+import { appVersion } from './appVersion';
 
 export type LabService = Omit<LabApi, 'onEvent' | 'pickPath'> & {
   subscribe(listener: (e: LabEvent) => void): () => void;
@@ -69,14 +70,6 @@ async function guard<T>(fn: () => Promise<T>): Promise<Result<T>> {
   }
 }
 
-function appVersion(): string {
-  try {
-    const p = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../../package.json');
-    return (JSON.parse(fs.readFileSync(p, 'utf8')) as { version: string }).version;
-  } catch {
-    return '0.0.0';
-  }
-}
 
 function validateStart(req: StartRunRequestExt): void {
   const bad = (m: string) => new UsageError(m);

@@ -2,7 +2,6 @@
 // CurriculumRunner with a CRATE LoopModel. Used by the LabService (app, web mode) and by the CLI in-process.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { createRequire } from 'node:module';
 import type { BackendName, GpuAdapterInfo, StartRunRequest } from '../../preload/api';
 import { PRESETS, resolveConfig, type CrateConfig } from '../../models/crate/config';
 import { loadDataset, type Dataset } from '../data/dataset';
@@ -17,6 +16,7 @@ import { FolderWatcher } from './folderWatcher';
 import { resolveRecipe, type Recipe } from './recipe';
 import { CurriculumRunner } from './runner';
 import { loadContinuation, mergeClasses, type ContinuationSource, type FromRecord } from './continueFrom';
+import { appVersion } from './appVersion';
 
 /** A request the user can fix (bad flag, unknown preset, busy run): reported as 'bad-request' / exit code 2. */
 export class UsageError extends Error {
@@ -44,13 +44,6 @@ export interface SessionDeps {
 /** Model overrides the engine applies on top of a preset (recorded in run.json). Mean pooling: bench README. */
 export const ENGINE_MODEL_DEFAULTS: Partial<CrateConfig> = { pool: 'mean' };
 
-function appVersion(): string {
-  try {
-    return (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
-  } catch {
-    return '0.0.0';
-  }
-}
 
 const adapterText = (a: GpuAdapterInfo | null) => (a ? [a.vendor, a.architecture, a.description].filter(Boolean).join(' ') : null);
 
