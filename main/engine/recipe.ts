@@ -84,7 +84,7 @@ export const DEFAULT_RECIPE: Readonly<Recipe> = Object.freeze({
   memDirections: 12,
   memExplore: 40,
   memPerDirection: 30,
-  memPerBatch: 512,
+  memPerBatch: 256, // with batch 512 (768 rows per step): 1024 rows failed inside tfjs-backend-wasm ("table index is out of bounds") on mnist-s
   subspaceRank: 15,
   maxPerClass: 0,
   checkpointEvery: 50,
