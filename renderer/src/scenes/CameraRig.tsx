@@ -22,6 +22,13 @@ export function CameraRig({ resetKey, command }: { resetKey: number; command: Re
 
   useEffect(() => () => controls.dispose(), [controls]);
 
+  // On-demand frames: the controls announce every camera change (drag, wheel, each damping step).
+  useEffect(() => {
+    const redraw = (): void => invalidate();
+    controls.addEventListener('change', redraw);
+    return () => controls.removeEventListener('change', redraw);
+  }, [controls, invalidate]);
+
   useEffect(() => {
     camera.position.copy(HOME_POSITION);
     controls.target.set(0, 0, 0);
@@ -45,12 +52,14 @@ export function CameraRig({ resetKey, command }: { resetKey: number; command: Re
       off.setFromSpherical(sph);
       camera.position.copy(controls.target).add(off);
       controls.update();
+      invalidate();
     };
     return () => {
       command.current = null;
     };
-  }, [camera, controls, command, off, sph]);
+  }, [camera, controls, command, off, sph, invalidate]);
 
+  // damping continues after the pointer is released; update() emits 'change' (→ another frame) until it settles
   useFrame(() => {
     controls.update();
   });

@@ -1,4 +1,4 @@
-import { useFrame } from '@react-three/fiber';
+import { useFrame, useThree } from '@react-three/fiber';
 import { useEffect, useLayoutEffect, useMemo, useRef } from 'react';
 import * as THREE from 'three';
 import { classRgb } from '../lib/classColors';
@@ -22,10 +22,12 @@ export function ClassAxes({ classes, hidden }: { classes: ClassGlyph[]; hidden: 
     g.boundingSphere = new THREE.Sphere(new THREE.Vector3(), 100);
     return g;
   }, []);
-  const material = useMemo(() => new THREE.LineBasicMaterial({ vertexColors: true, transparent: true, opacity: 0.95, depthTest: false }), []);
+  // drawn over the points (renderOrder 2 in the transparent pass; the canvas has no depth buffer)
+  const material = useMemo(() => new THREE.LineBasicMaterial({ vertexColors: true, transparent: true, opacity: 0.95, depthTest: false, depthWrite: false }), []);
   const start = useRef(new Float32Array(SEGMENTS * 2 * 3));
   const target = useRef(new Float32Array(SEGMENTS * 2 * 3));
   const t = useRef(1);
+  const invalidate = useThree((s) => s.invalidate);
 
   useEffect(
     () => () => {
@@ -64,7 +66,8 @@ export function ClassAxes({ classes, hidden }: { classes: ClassGlyph[]; hidden: 
     col.needsUpdate = true;
     geometry.setDrawRange(0, v);
     t.current = 0;
-  }, [classes, hidden, geometry]);
+    invalidate();
+  }, [classes, hidden, geometry, invalidate]);
 
   useFrame((_, delta) => {
     if (t.current >= 1) return;
@@ -76,7 +79,11 @@ export function ClassAxes({ classes, hidden }: { classes: ClassGlyph[]; hidden: 
     const tg = target.current;
     const count = geometry.drawRange.count * 3;
     for (let i = 0; i < count; i++) p[i] = s[i] + (tg[i] - s[i]) * m;
+    // upload only the drawn vertices, not the whole MAX_CLASSES buffer
+    pos.clearUpdateRanges();
+    pos.addUpdateRange(0, count);
     pos.needsUpdate = true;
+    if (t.current < 1) invalidate(); // the morph wants the next frame too
   });
 
   return <lineSegments geometry={geometry} material={material} frustumCulled={false} renderOrder={2} />;

@@ -19,6 +19,7 @@ export interface HoverInfo {
 export function HoverPicker({ live, onHover }: { live: React.RefObject<CloudLive | null>; onHover: (h: HoverInfo | null) => void }): React.JSX.Element {
   const camera = useThree((s) => s.camera);
   const gl = useThree((s) => s.gl);
+  const invalidate = useThree((s) => s.invalidate);
   const pointer = useRef<{ x: number; y: number } | null>(null);
   const dirty = useRef(false);
   const last = useRef(-1);
@@ -32,10 +33,12 @@ export function HoverPicker({ live, onHover }: { live: React.RefObject<CloudLive
       const r = el.getBoundingClientRect();
       pointer.current = { x: e.clientX - r.left, y: e.clientY - r.top };
       dirty.current = true;
+      invalidate(); // picking runs in the next frame
     };
     const leave = (): void => {
       pointer.current = null;
       dirty.current = true;
+      invalidate();
     };
     el.addEventListener('pointermove', move);
     el.addEventListener('pointerleave', leave);
@@ -43,7 +46,7 @@ export function HoverPicker({ live, onHover }: { live: React.RefObject<CloudLive
       el.removeEventListener('pointermove', move);
       el.removeEventListener('pointerleave', leave);
     };
-  }, [gl]);
+  }, [gl, invalidate]);
 
   useFrame(() => {
     const L = live.current;
@@ -100,7 +103,8 @@ export function HoverPicker({ live, onHover }: { live: React.RefObject<CloudLive
   return (
     <mesh ref={marker} visible={false} renderOrder={3}>
       <sphereGeometry args={[0.035, 12, 12]} />
-      <meshBasicMaterial color="#ffffff" wireframe depthTest={false} />
+      {/* transparent: drawn with the transparent pass, after the points (renderOrder 1), as there is no depth buffer */}
+      <meshBasicMaterial color="#ffffff" wireframe transparent depthTest={false} depthWrite={false} />
     </mesh>
   );
 }

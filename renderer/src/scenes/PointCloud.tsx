@@ -3,13 +3,21 @@ import { useEffect, useLayoutEffect, useMemo, useRef } from 'react';
 import * as THREE from 'three';
 import { classRgb } from '../lib/classColors';
 import type { CloudFrame } from './cloudFrame';
+import { DepthOrder } from './depthOrder';
 
 /**
  * The point cloud: one THREE.Points draw call for every point. The morph between snapshots runs on
- * the GPU: each point has `from` and `position` (target) and the shader mixes them with one uniform,
- * so a frame costs no buffer upload at all; buffers are written once per snapshot. Colour and visibility
- * are a per-point RGBA byte attribute (alpha 0 = hidden), rewritten only when a snapshot arrives or the
- * legend changes; a texture lookup per vertex was measurably slower on software GL.
+ * the GPU: each point has `from` and `position` (target) and the shader mixes them with one uniform;
+ * position buffers are written once per snapshot. Colour and visibility are a per-point RGBA byte
+ * attribute (alpha 0 = hidden), rewritten only when a snapshot arrives or the legend changes; a texture
+ * lookup per vertex was measurably slower on software GL.
+ *
+ * There is no depth test (the canvas has no depth buffer, see SubspaceCanvas): the points are drawn
+ * through an index buffer sorted back to front (DepthOrder) whenever the view direction or the morph
+ * changes, which gives the same picture as a depth test, lets each disc's rim blend smoothly into what
+ * lies behind it (antialiased discs without MSAA) and keeps hidden classes out of the draw. It costs the
+ * sort and an index upload (n × 2 bytes) per changed frame; on SwiftShader the whole frame costs about
+ * what the depth-tested version did (test/e2e/bench3d.ts).
  */
 
 export const MAX_CLASSES = 256;
@@ -32,6 +40,7 @@ const vertex = /* glsl */ `
   uniform float uSize;
   uniform float uScale;
   varying vec3 vColor;
+  varying float vSize;
   void main() {
     vec4 info = rgba;
     vec3 p = mix(from, position, uMix);
@@ -42,18 +51,23 @@ const vertex = /* glsl */ `
     gl_Position = shown ? projectionMatrix * mv : vec4(2.0, 2.0, 2.0, 1.0);
     gl_PointSize = shown ? max(1.5, uSize * uScale / -mv.z) : 0.0;
     vColor = info.rgb;
+    vSize = gl_PointSize;
   }
 `;
 
 const fragment = /* glsl */ `
   varying vec3 vColor;
+  varying float vSize;
   void main() {
     vec2 c = gl_PointCoord - vec2(0.5);
     float r2 = dot(c, c);
-    if (r2 > 0.25) discard;
+    // coverage of the disc's edge, about one pixel wide and centred on radius 0.5 (0.25 - r2 ≈ 0.5 - r
+    // there, in sprite units; × size in pixels), so the disc keeps its size and loses its jagged rim
+    float alpha = clamp(0.5 + (0.25 - r2) * max(vSize, 2.0), 0.0, 1.0);
+    if (alpha <= 0.0) discard;
     // a soft rim reads as a sphere without lighting
     float shade = 1.0 - 0.45 * smoothstep(0.08, 0.25, r2);
-    gl_FragColor = vec4(vColor * shade, 1.0);
+    gl_FragColor = vec4(vColor * shade, alpha);
   }
 `;
 
@@ -74,6 +88,7 @@ export function PointCloud({
 }): React.JSX.Element | null {
   const size = useThree((s) => s.size);
   const dpr = useThree((s) => s.viewport.dpr);
+  const invalidate = useThree((s) => s.invalidate);
   const progress = useRef(1);
 
   const palette = useMemo(() => {
@@ -95,8 +110,10 @@ export function PointCloud({
           uSize: { value: pointSize },
           uScale: { value: 1 },
         },
-        depthTest: true,
-        depthWrite: true,
+        // painted back to front (see the index order below), blended at the rims
+        transparent: true,
+        depthTest: false,
+        depthWrite: false,
       }),
     [pointSize],
   );
@@ -108,6 +125,9 @@ export function PointCloud({
     g.setAttribute('position', new THREE.BufferAttribute(new Float32Array(capacity * 3), 3).setUsage(THREE.DynamicDrawUsage));
     g.setAttribute('from', new THREE.BufferAttribute(new Float32Array(capacity * 3), 3).setUsage(THREE.DynamicDrawUsage));
     g.setAttribute('rgba', new THREE.BufferAttribute(new Uint8Array(capacity * 4), 4, true).setUsage(THREE.DynamicDrawUsage));
+    // draw order, rewritten by the depth sort; 16-bit indices while they fit (half the upload)
+    const index = capacity <= 65536 ? new Uint16Array(capacity) : new Uint32Array(capacity);
+    g.setIndex(new THREE.BufferAttribute(index, 1).setUsage(THREE.DynamicDrawUsage));
     g.setDrawRange(0, 0);
     // the cloud lives inside a few units of the origin; a fixed sphere avoids recomputing bounds per snapshot
     g.boundingSphere = new THREE.Sphere(new THREE.Vector3(), 100);
@@ -117,6 +137,9 @@ export function PointCloud({
   useEffect(() => () => geometry.dispose(), [geometry]);
   useEffect(() => () => material.dispose(), [material]);
   const labels = useRef<Int32Array>(new Int32Array(0));
+  const sorter = useMemo(() => new DepthOrder(), []);
+  // bumped whenever positions or visibility change, so the next frame re-sorts
+  const version = useRef(0);
   const writeColors = (n: number, lab: Int32Array, hide: ReadonlySet<number>): void => {
     const attr = geometry.getAttribute('rgba') as THREE.BufferAttribute;
     const out = attr.array as Uint8Array;
@@ -130,6 +153,8 @@ export function PointCloud({
     attr.clearUpdateRanges();
     attr.addUpdateRange(0, n * 4);
     attr.needsUpdate = true;
+    version.current++;
+    invalidate();
   };
 
   // A new snapshot: start the morph from wherever the points are drawn now.
@@ -137,6 +162,8 @@ export function PointCloud({
     if (!frame) {
       geometry.setDrawRange(0, 0);
       if (live.current) live.current.n = 0;
+      version.current++;
+      invalidate();
       return;
     }
     const pos = geometry.getAttribute('position') as THREE.BufferAttribute;
@@ -170,7 +197,6 @@ export function PointCloud({
     }
     labels.current = Int32Array.from(frame.labels);
     writeColors(frame.n, labels.current, hidden);
-    geometry.setDrawRange(0, frame.n);
     progress.current = 0;
     material.uniforms.uMix.value = 0;
     live.current = { n: frame.n, from: fr, to, labels: labels.current, mix: 0, hidden: new Set(hidden) };
@@ -188,7 +214,8 @@ export function PointCloud({
   useEffect(() => {
     // point size in pixels at distance 1, relative to a 800 px tall view
     material.uniforms.uScale.value = (size.height / 800) * dpr * 4;
-  }, [size.height, dpr, material]);
+    invalidate();
+  }, [size.height, dpr, material, invalidate]);
 
   useFrame((_, delta) => {
     if (progress.current >= 1) return;
@@ -196,7 +223,27 @@ export function PointCloud({
     const m = ease(progress.current);
     material.uniforms.uMix.value = m;
     if (live.current) live.current.mix = m;
+    if (progress.current < 1) invalidate(); // the morph wants the next frame too
   });
 
-  return <points geometry={geometry} material={material} frustumCulled={false} />;
+  // Sort just before the draw, when the renderer has updated the camera for this frame.
+  const onBeforeRender = (_r: THREE.WebGLRenderer, _s: THREE.Scene, camera: THREE.Camera): void => {
+    const L = live.current;
+    const index = geometry.index;
+    if (!L || !index || L.to !== geometry.getAttribute('position').array) {
+      geometry.setDrawRange(0, 0);
+      return;
+    }
+    const e = camera.matrixWorldInverse.elements;
+    const rgba = geometry.getAttribute('rgba').array as Uint8Array;
+    const out = index.array as Uint16Array | Uint32Array;
+    const m = sorter.order(L.n, L.from, L.to, material.uniforms.uMix.value as number, rgba, e[2], e[6], e[10], version.current, out);
+    if (m === null) return;
+    geometry.setDrawRange(0, m);
+    index.clearUpdateRanges();
+    index.addUpdateRange(0, m);
+    index.needsUpdate = true;
+  };
+
+  return <points geometry={geometry} material={material} frustumCulled={false} renderOrder={1} onBeforeRender={onBeforeRender} />;
 }

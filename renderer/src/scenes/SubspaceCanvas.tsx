@@ -1,12 +1,18 @@
-import { Canvas } from '@react-three/fiber';
-import { useRef } from 'react';
+import { Canvas, useThree } from '@react-three/fiber';
+import { useEffect, useRef } from 'react';
 import { CameraRig, HOME_POSITION, type CameraCommand } from './CameraRig';
 import { ClassAxes } from './ClassAxes';
 import type { CloudFrame } from './cloudFrame';
 import { HoverPicker, type HoverInfo } from './HoverPicker';
 import { PointCloud, type CloudLive } from './PointCloud';
 
-/** The R3F scene: point cloud, class axes, a floor grid for orientation, camera rig and hover picker. */
+/**
+ * The R3F scene: point cloud, class axes, a floor grid for orientation, camera rig and hover picker.
+ *
+ * Frames are drawn on demand: whatever changes the picture (a snapshot or legend change, a morph in
+ * progress, the camera moving or damping, the pointer for hover) calls invalidate(), so a still view
+ * costs no frames at all, which matters on machines where the UI shares the CPU with training.
+ */
 export function SubspaceCanvas({
   active = true,
   frame,
@@ -31,10 +37,11 @@ export function SubspaceCanvas({
     <Canvas
       className="subspace-canvas"
       dpr={[1, 2]}
-      frameloop={active ? 'always' : 'never'}
+      frameloop={active ? 'demand' : 'never'}
       camera={{ position: HOME_POSITION.toArray(), fov: 45, near: 0.01, far: 100 }}
-      // no MSAA: points are discs cut in the fragment shader, which multisampling would not smooth anyway
-      gl={{ antialias: false, powerPreference: 'high-performance' }}
+      // No MSAA (the point discs smooth their own rims in the fragment shader) and no depth buffer: the
+      // points are painted back to front (PointCloud), the grid first, the axes and hover marker last.
+      gl={{ antialias: false, depth: false, stencil: false, powerPreference: 'high-performance' }}
       onCreated={({ gl }) => gl.setClearColor('#0d1117')}
     >
       <gridHelper args={[6, 12, '#2b3340', '#1b212b']} position={[0, -1.6, 0]} />
@@ -42,7 +49,18 @@ export function SubspaceCanvas({
       {showAxes && frame && <ClassAxes classes={frame.classes} hidden={hidden} />}
       {onHover && <HoverPicker live={live} onHover={onHover} />}
       <CameraRig resetKey={resetKey} command={command} />
+      <RedrawOnResume />
       {children}
     </Canvas>
   );
+}
+
+/** One frame when the view becomes active again (frameloop 'never' → 'demand'), e.g. on a tab switch. */
+function RedrawOnResume(): null {
+  const frameloop = useThree((s) => s.frameloop);
+  const invalidate = useThree((s) => s.invalidate);
+  useEffect(() => {
+    if (frameloop !== 'never') invalidate();
+  }, [frameloop, invalidate]);
+  return null;
 }
