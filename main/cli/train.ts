@@ -63,10 +63,12 @@ interface TrainOpts extends CommonOpts {
   laterWarmupEpochs?: number;
   warmupGamma?: number;
   warmupEps2?: number;
+  invariance?: number;
+  augShift?: number;
   anchorToMemory?: boolean;
   driftCompensation?: number;
   batch?: number;
-  pool?: 'cls' | 'mean';
+  pool?: 'cls' | 'mean' | 'flat';
   maxPerClass?: number;
   anchor?: number;
   memDirections?: number;
@@ -94,6 +96,8 @@ function recipeFrom(o: TrainOpts): Partial<Recipe> {
     laterWarmupEpochs: o.laterWarmupEpochs,
     warmupGamma: o.warmupGamma,
     warmupEps2: o.warmupEps2,
+    invarianceWeight: o.invariance,
+    augShift: o.augShift,
     anchorToMemory: o.anchorToMemory,
     driftCompensation: o.driftCompensation,
     batchSize: o.batch,
@@ -366,11 +370,13 @@ export function registerTrainCommands(program: Command): void {
     .option('--warmup-epochs <n>', 'supervised MCR² encoder epochs on the first task before the loop closes', int)
     .option('--warmup-gamma <x>', 'first-task warm-up objective R(Z) − γ·R_c(Z|Π) (1 = MCR²; < 1 keeps features spread)', num)
     .option('--warmup-eps2 <x>', 'ε² of the first-task warm-up (default: --eps2)', num)
+    .option('--invariance <x>', 'first-task warm-up: weight of the agreement of two shifted views of each image (0 = off)', num)
+    .option('--aug-shift <px>', 'largest shift in pixels of those views', int)
     .option('--anchor-to-memory', 'memory anchor target: the stored vectors Z_mem instead of f₀(X_mem)')
     .option('--drift-compensation <k>', 'after each later task, move old classes\' statistics by their estimated drift: 0 off, 1 decoded memory, 2 new images (SDC)', int)
     .option('--later-warmup-epochs <n>', 'supervised MCR² epochs (new classes + memory vectors) before each later loop', int)
     .option('--batch <n>', 'images per step', posInt)
-    .addOption(new Option('--pool <kind>', 'feature pooling').choices(['cls', 'mean']))
+    .addOption(new Option('--pool <kind>', 'feature pooling').choices(['cls', 'mean', 'flat']))
     .option('--max-per-class <n>', 'use at most N training images per class', posInt)
     .option('--anchor <w>', 'weight of the memory anchor ‖f(g(Z_mem)) − Z_mem‖² in later tasks', num)
     .option('--mem-directions <n>', 'memory: principal directions per class', posInt)

@@ -21,8 +21,9 @@ export interface CrateConfig {
   readonly depthDecoder: number;
   /** Feature size F of the unit-norm representation z (128 in CTRL/i-CTRL, §4.2). */
   readonly featureDim: number;
-  /** 'cls': feature from the class token (CRATE default); 'mean': mean of patch tokens (bench README: better MCR²). */
-  readonly pool: 'cls' | 'mean';
+  /** 'cls': feature from the class token (CRATE default); 'mean': mean of patch tokens (bench README: better MCR²);
+   *  'flat': all patch tokens concatenated in patch order (N·d), so the head sees where each token is. */
+  readonly pool: 'cls' | 'mean' | 'flat';
   /** ISTA step size η (CRATE model/crate.py `step_size` = 0.1). */
   readonly istaStep: number;
   /** ISTA sparsity weight λ (CRATE model/crate.py `lambd` = 0.1). */
@@ -116,7 +117,7 @@ function checkField(key: keyof CrateConfig, v: unknown): string | null {
         ? null
         : 'an array of 3 positive integers [C, H, W]';
     case 'pool':
-      return v === 'cls' || v === 'mean' ? null : "'cls' or 'mean'";
+      return v === 'cls' || v === 'mean' || v === 'flat' ? null : "'cls', 'mean' or 'flat'";
     case 'sparseBlock':
       return v === 'crate' || v === 'alpha' ? null : "'crate' or 'alpha'";
   }

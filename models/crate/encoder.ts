@@ -95,7 +95,9 @@ function head(p: ParamMap, cfg: CrateConfig, z: tf.Tensor3D | tf.Tensor2D): tf.T
       h =
         cfg.pool === 'cls'
           ? tf.reshape(tf.slice(z, [0, 0, 0], [b, 1, d]), [b, d]) // class token (B, d)
-          : tf.mean(tf.slice(z, [0, 1, 0], [b, n1 - 1, d]), 1); // mean of patch tokens (B, d)
+          : cfg.pool === 'flat'
+            ? tf.reshape(tf.slice(z, [0, 1, 0], [b, n1 - 1, d]), [b, (n1 - 1) * d]) // patch tokens side by side (B, N·d)
+            : tf.mean(tf.slice(z, [0, 1, 0], [b, n1 - 1, d]), 1); // mean of patch tokens (B, d)
     }
     const f = dense(layerNormP(p, 'enc/ln', h, cfg.layerNormEps), param(p, 'enc/head/W')); // (B, F)
     // F.normalize: divide by max(‖f‖, 1e-12)

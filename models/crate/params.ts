@@ -70,7 +70,8 @@ export function encoderSpecs(cfg: CrateConfig): Spec[] {
       specs.push({ name: `${p}/D`, shape: [d, d], init: kaimingInit(d) });
     }
   }
-  specs.push(...layerNormSpecs('enc/ln', d), { name: 'enc/head/W', shape: [d, cfg.featureDim], init: linearInit(d) });
+  const hd = headInputDim(cfg);
+  specs.push(...layerNormSpecs('enc/ln', hd), { name: 'enc/head/W', shape: [hd, cfg.featureDim], init: linearInit(hd) });
   return specs;
 }
 
@@ -179,4 +180,9 @@ export function crateClassifierParamCount(
   const perLayer = 2 * (2 * dim) + dim * dim + (dim * dim + dim) + dim * dim; // 2 LN, qkv, to_out, D
   const head = 2 * dim + dim * classes + classes;
   return embed + tokens + depth * perLayer + head;
+}
+
+/** Width of the head's input: one token (cls / mean pooling) or all N patch tokens side by side (flat pooling). */
+export function headInputDim(cfg: CrateConfig): number {
+  return cfg.pool === 'flat' ? numPatches(cfg) * cfg.dim : cfg.dim;
 }

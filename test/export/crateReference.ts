@@ -59,8 +59,9 @@ export function randomWeights(cfg: CrateShapeConfig, seed: number): HostWeights 
       add(`enc/l${l}/D1`, [d, 4 * d]);
     } else add(`enc/l${l}/D`, [d, d]);
   }
-  ln('enc/ln', d);
-  add('enc/head/W', [d, cfg.featureDim]);
+  const hd = cfg.pool === 'flat' ? n * d : d; // flat pooling: the head reads all N tokens side by side
+  ln('enc/ln', hd);
+  add('enc/head/W', [hd, cfg.featureDim]);
   add('dec/in/W', [cfg.featureDim, d]);
   add('dec/in/b', [d], 'b');
   add('dec/pos', [n, d], 'b');
@@ -196,7 +197,11 @@ export function refEncode(w: HostWeights, cfg: CrateShapeConfig, images: Float32
       }
     }
     const pooled =
-      cfg.pool === 'cls' ? x[0] : x.slice(1).reduce((acc, r) => acc.map((v, j) => v + r[j] / (x.length - 1)), new Float64Array(d));
+      cfg.pool === 'cls'
+        ? x[0]
+        : cfg.pool === 'flat'
+          ? Float64Array.from(x.slice(1).flatMap((r) => Array.from(r))) // tokens side by side, patch order
+          : x.slice(1).reduce((acc, r) => acc.map((v, j) => v + r[j] / (x.length - 1)), new Float64Array(d));
     const f = matmul(layerNorm([pooled], w, 'enc/ln'), w, 'enc/head/W')[0];
     const norm = Math.max(Math.sqrt(f.reduce((a, v) => a + v * v, 0)), 1e-12);
     out.set(f.map((v) => v / norm), b * cfg.featureDim);

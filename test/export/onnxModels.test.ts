@@ -27,6 +27,7 @@ describe('ONNX export vs the float64 reference (random weights, all block varian
     { pool: 'cls', sparseBlock: 'crate', depthEncoder: 2, depthDecoder: 2 },
     { pool: 'cls', sparseBlock: 'alpha' },
     { imageShape: [3, 8, 8], patch: 4, pool: 'mean' },
+    { pool: 'flat', sparseBlock: 'crate', depthEncoder: 2 },
   ];
   for (const v of variants) {
     it(`matches for ${JSON.stringify(v)} at batch 1 and 7`, async () => {

@@ -108,14 +108,15 @@ export function encoderGraph(g: GraphBuilder, w: HostWeights, cfg: CrateShapeCon
         : ista(g, w, pre, u, d, cfg.istaStep, cfg.istaLambda);
   }
   // 4. pool → LN → head → L2 normalise (torch F.normalize: x / max(‖x‖, 1e-12))
+  const tokens = (): string => g.node('Slice', [x, g.ints('tok_start', [1]), g.ints('tok_end', [n + 1]), g.ints('tok_axis', [1])]); // (B, N, d)
   const h =
     cfg.pool === 'cls'
       ? g.node('Gather', [x, g.int64Init('cls_index', [], [0])], { axis: 1 }) // (B, d)
-      : g.node('ReduceMean', [g.node('Slice', [x, g.ints('tok_start', [1]), g.ints('tok_end', [n + 1]), g.ints('tok_axis', [1])])], {
-          axes: [1],
-          keepdims: 0,
-        });
-  const f = dense(g, w, 'enc/head/W', null, layerNorm(g, w, 'enc/ln', h, d, eps), d, cfg.featureDim); // (B, F)
+      : cfg.pool === 'flat'
+        ? g.node('Reshape', [tokens(), g.ints('flat_shape', [0, n * d])]) // (B, N·d), 0 keeps the batch
+        : g.node('ReduceMean', [tokens()], { axes: [1], keepdims: 0 }); // (B, d)
+  const hd = cfg.pool === 'flat' ? n * d : d;
+  const f = dense(g, w, 'enc/head/W', null, layerNorm(g, w, 'enc/ln', h, hd, eps), hd, cfg.featureDim); // (B, F)
   const norm = g.node('Max', [g.node('ReduceL2', [f], { axes: [-1], keepdims: 1 }), g.scalar(1e-12)]);
   return g.node('Div', [f, norm]);
 }

@@ -72,7 +72,7 @@ describe('resolveConfig', () => {
     ['unknown key', { depth: 3 }, /unknown config key 'depth'/],
     ['wrong type', { dim: '16' }, /'dim' must be a positive integer, got "16"/],
     ['non-integer', { heads: 1.5 }, /'heads' must be a positive integer/],
-    ['bad pool', { pool: 'max' }, /'pool' must be 'cls' or 'mean'/],
+    ['bad pool', { pool: 'max' }, /'pool' must be 'cls', 'mean' or 'flat'/],
     ['bad shape', { imageShape: [1, 8] }, /'imageShape' must be an array of 3 positive integers/],
     ['dim % heads', { dim: 18, heads: 4 }, /dim 18 is not divisible by heads 4/],
     ['image % patch', { patch: 3 }, /image 8×8 is not divisible by patch 3/],

@@ -148,7 +148,7 @@ describe.each(TEST_BACKENDS)('CRATE layers on %s', (backend) => {
     disposeParams(p);
   });
 
-  for (const variant of [{ pool: 'mean' }, { pool: 'cls' }, { sparseBlock: 'alpha' }] as const) {
+  for (const variant of [{ pool: 'mean' }, { pool: 'cls' }, { pool: 'flat' }, { sparseBlock: 'alpha' }] as const) {
     it(`encoder ${JSON.stringify(variant)}: (B, F) unit rows; decoder: (B, C, H, W) in (−1, 1); no leaks`, async () => {
       const cfg = resolveConfig('tiny', { ...variant, imageShape: [2, 8, 8], depthEncoder: 2, depthDecoder: 2 });
       const enc = initEncoderParams(cfg, 1);
