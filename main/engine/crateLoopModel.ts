@@ -11,6 +11,7 @@ import { closedLoopStep, LoopState, mcr2Step, type ReplayMemory } from '../../mo
 import { resolveLoopConfig } from '../../models/training/config';
 import type { TensorRecord } from '../store/checkpoints';
 import type { Encoder, LoopModel, MemoryReplay, StepStats, TrainBatch } from './loopModel';
+import { batchSeed, shiftImages } from './augment';
 import type { Recipe } from './recipe';
 
 const INFER_BATCH = 256;
@@ -102,7 +103,8 @@ export class CrateLoopModel implements LoopModel {
   async warmupStep(b: TrainBatch, mem: { z: Float32Array; labels: Int32Array; m: number } | null): Promise<StepStats> {
     const x = this.batchTensor(b);
     try {
-      if ((!mem || mem.m === 0) && (this.recipe.warmupGamma !== 1 || this.recipe.warmupEps2 > 0)) return await this.spreadWarmupStep(x, b);
+      const spread = this.recipe.warmupGamma !== 1 || this.recipe.warmupEps2 > 0 || this.recipe.invarianceWeight > 0;
+      if ((!mem || mem.m === 0) && spread) return this.recipe.invarianceWeight > 0 ? await this.invariantWarmupStep(b) : await this.spreadWarmupStep(x, b);
       if (!mem || mem.m === 0) {
         const r = await mcr2Step(this.state, x, b.labels, b.k);
         return { lossEncoder: r.loss, lossDecoder: 0, T: r.deltaRZ, deltaRZ: r.deltaRZ, deltaRZhat: 0, pairTerm: 0 };
@@ -150,6 +152,42 @@ export class CrateLoopModel implements LoopModel {
     kept.v!.dispose();
     const loss = -((1 - g) * v[1] + g * v[0]);
     return { lossEncoder: loss, lossDecoder: 0, T: v[0], deltaRZ: v[0], deltaRZhat: 0, pairTerm: 0 };
+  }
+
+  /**
+   * The spread warm-up on two shifted views x', x'' of the batch, plus the invariance term (recipe invarianceWeight λ):
+   * maximise ½Σ_views [(1 − γ)·R(Z) + γ·ΔR(Z, Π)] + λ·mean⟨f(x'), f(x'')⟩. The features are unit rows, so the
+   * inner product is the cosine of the two views; the views come from a generator seeded by the batch (augment.ts).
+   */
+  private async invariantWarmupStep(b: TrainBatch): Promise<StepStats> {
+    const g = this.recipe.warmupGamma;
+    const lam = this.recipe.invarianceWeight;
+    const eps2 = this.recipe.warmupEps2 > 0 ? this.recipe.warmupEps2 : this.recipe.eps2;
+    const shape = this.cfg.imageShape;
+    const views = [0, 1].map((v) =>
+      tf.tensor4d(shiftImages(b.x, b.n, shape, this.recipe.augShift, batchSeed(b.x.subarray(0, b.n * this.imageSize), b.labels, v)), [b.n, ...shape]),
+    );
+    const kept: { v?: tf.Tensor1D } = {};
+    try {
+      const { value, grads } = this.state.encoderOptimizer.computeGradients(() => {
+        const [z1, z2] = views.map((x) => encode(this.state.enc, this.cfg, x as tf.Tensor4D));
+        const dr = tf.mul(0.5, tf.add(rateReduction(z1, b.labels, b.k, eps2), rateReduction(z2, b.labels, b.k, eps2)));
+        const r = tf.mul(0.5, tf.add(codingRate(z1, eps2), codingRate(z2, eps2)));
+        const agree = tf.mean(tf.sum(tf.mul(z1, z2), 1));
+        kept.v = tf.keep(tf.stack([dr, r, agree]) as tf.Tensor1D);
+        return tf.neg(tf.addN([tf.mul(1 - g, r), tf.mul(g, dr), tf.mul(lam, agree)])) as tf.Scalar;
+      }, this.state.encoderVars());
+      this.state.encoderOptimizer.applyGradients(grads as unknown as Parameters<tf.AdamOptimizer['applyGradients']>[0]);
+      tf.dispose(grads);
+      value.dispose();
+      const v = await kept.v!.data(); // sync point: one per step
+      const loss = -((1 - g) * v[1] + g * v[0] + lam * v[2]);
+      // the views' mean cosine goes out as pairTerm (0 in other warm-ups): how invariant the features already are
+      return { lossEncoder: loss, lossDecoder: 0, T: v[0], deltaRZ: v[0], deltaRZhat: 0, pairTerm: v[2] };
+    } finally {
+      kept.v?.dispose();
+      tf.dispose(views);
+    }
   }
 
   setReplay(mem: MemoryReplay | null, xMem: Float32Array | null): void {

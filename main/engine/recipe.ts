@@ -25,6 +25,12 @@ export interface Recipe {
   warmupGamma: number;
   /** ε² of those warm-ups' coding rates (0 = eps2). */
   warmupEps2: number;
+  /** invariance term of the first-task warm-up: two views of every image, each moved by up to ±augShift pixels, and
+   *  invarianceWeight·mean⟨f(x'), f(x'')⟩ added to R − γR_c (0 = off). Expansion keeps features spread, the
+   *  invariance term makes them agree across small shifts of the same digit: a property of the whole image domain,
+   *  so it carries over to classes not yet seen (EMP-SSL, Tong et al. 2023; U-CTRL, Tong et al. 2022). */
+  invarianceWeight: number;
+  augShift: number;
   /** supervised MCR² epochs of the encoder on each later task (new classes + memory vectors), before its loop. */
   laterWarmupEpochs: number;
   /** images per step (new-class images; memory rows are added on top). */
@@ -76,6 +82,8 @@ export const DEFAULT_RECIPE: Readonly<Recipe> = Object.freeze({
   warmupEpochs: 20,
   warmupGamma: 1,
   warmupEps2: 0,
+  invarianceWeight: 0,
+  augShift: 0,
   laterWarmupEpochs: 0,
   batchSize: 512,
   anchorWeight: 1000,
@@ -115,7 +123,7 @@ export const QUICK_OVERRIDES: Readonly<Partial<Recipe>> = Object.freeze({
 
 const INT_FIELDS = new Set<keyof Recipe>([
   'epochs', 'warmupEpochs', 'laterWarmupEpochs', 'batchSize', 'memDirections', 'memExplore', 'memPerDirection', 'memPerBatch', 'subspaceRank',
-  'maxPerClass', 'checkpointEvery', 'keep', 'logEvery', 'driftCompensation',
+  'maxPerClass', 'checkpointEvery', 'keep', 'logEvery', 'driftCompensation', 'augShift',
 ]);
 const BOOL_FIELDS = new Set<keyof Recipe>(['baselines', 'noMemory', 'freezeAfterFirst', 'anchorToMemory']);
 const POSITIVE = new Set<keyof Recipe>(['eps2', 'batchSize', 'memDirections', 'memExplore', 'memPerDirection', 'subspaceRank', 'checkpointEvery', 'keep', 'logEvery']);
@@ -139,6 +147,7 @@ export function resolveRecipe(overrides: Partial<Recipe> = {}, quick = false): R
   const r: Recipe = { ...DEFAULT_RECIPE, ...(quick ? QUICK_OVERRIDES : {}), ...clean };
   if (r.driftCompensation > 2) throw new Error(`recipe: 'driftCompensation' must be 0 (off), 1 (memory) or 2 (new images), got ${r.driftCompensation}`);
   if (r.beta1 >= 1 || r.beta2 >= 1) throw new Error(`recipe: Adam betas must be < 1, got ${r.beta1}, ${r.beta2}`);
+  if (r.invarianceWeight > 0 && r.augShift === 0) throw new Error("recipe: 'invarianceWeight' needs 'augShift' ≥ 1 (two views that differ)");
   if (r.epochs + r.warmupEpochs === 0) throw new Error('recipe: epochs and warmupEpochs are both 0: nothing would be learned');
   return r;
 }
