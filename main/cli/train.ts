@@ -373,7 +373,7 @@ export function registerTrainCommands(program: Command): void {
     .option('--invariance <x>', 'first-task warm-up: weight of the agreement of two shifted views of each image (0 = off)', num)
     .option('--aug-shift <px>', 'largest shift in pixels of those views', int)
     .option('--anchor-to-memory', 'memory anchor target: the stored vectors Z_mem instead of f₀(X_mem)')
-    .option('--drift-compensation <k>', 'after each later task, move old classes\' statistics by their estimated drift: 0 off, 1 decoded memory, 2 new images (SDC)', int)
+    .option('--drift-compensation <k>', 'after each later task, move old classes\' statistics by their estimated drift: 0 off, 1 decoded memory, 2 new images (SDC mean shift), 3 new images (affine map)', int)
     .option('--later-warmup-epochs <n>', 'supervised MCR² epochs (new classes + memory vectors) before each later loop', int)
     .option('--batch <n>', 'images per step', posInt)
     .addOption(new Option('--pool <kind>', 'feature pooling').choices(['cls', 'mean', 'flat']))

@@ -104,7 +104,8 @@ export class CrateLoopModel implements LoopModel {
     const x = this.batchTensor(b);
     try {
       const spread = this.recipe.warmupGamma !== 1 || this.recipe.warmupEps2 > 0 || this.recipe.invarianceWeight > 0;
-      if ((!mem || mem.m === 0) && spread) return this.recipe.invarianceWeight > 0 ? await this.invariantWarmupStep(b) : await this.spreadWarmupStep(x, b);
+      if (this.recipe.invarianceWeight > 0) return await this.invariantWarmupStep(b, mem && mem.m > 0 ? mem : null);
+      if ((!mem || mem.m === 0) && spread) return await this.spreadWarmupStep(x, b);
       if (!mem || mem.m === 0) {
         const r = await mcr2Step(this.state, x, b.labels, b.k);
         return { lossEncoder: r.loss, lossDecoder: 0, T: r.deltaRZ, deltaRZ: r.deltaRZ, deltaRZhat: 0, pairTerm: 0 };
@@ -159,7 +160,7 @@ export class CrateLoopModel implements LoopModel {
    * maximise ½Σ_views [(1 − γ)·R(Z) + γ·ΔR(Z, Π)] + λ·mean⟨f(x'), f(x'')⟩. The features are unit rows, so the
    * inner product is the cosine of the two views; the views come from a generator seeded by the batch (augment.ts).
    */
-  private async invariantWarmupStep(b: TrainBatch): Promise<StepStats> {
+  private async invariantWarmupStep(b: TrainBatch, mem: { z: Float32Array; labels: Int32Array; m: number } | null): Promise<StepStats> {
     const g = this.recipe.warmupGamma;
     const lam = this.recipe.invarianceWeight;
     const eps2 = this.recipe.warmupEps2 > 0 ? this.recipe.warmupEps2 : this.recipe.eps2;
@@ -167,12 +168,16 @@ export class CrateLoopModel implements LoopModel {
     const views = [0, 1].map((v) =>
       tf.tensor4d(shiftImages(b.x, b.n, shape, this.recipe.augShift, batchSeed(b.x.subarray(0, b.n * this.imageSize), b.labels, v)), [b.n, ...shape]),
     );
+    // later tasks: old classes take part in R and ΔR through their fixed memory vectors, as in the MCR² later warm-up
+    const zMem = mem ? tf.tensor2d(mem.z, [mem.m, this.featureDim]) : null;
+    const labels = mem ? Int32Array.from([...b.labels, ...mem.labels]) : b.labels;
     const kept: { v?: tf.Tensor1D } = {};
     try {
       const { value, grads } = this.state.encoderOptimizer.computeGradients(() => {
         const [z1, z2] = views.map((x) => encode(this.state.enc, this.cfg, x as tf.Tensor4D));
-        const dr = tf.mul(0.5, tf.add(rateReduction(z1, b.labels, b.k, eps2), rateReduction(z2, b.labels, b.k, eps2)));
-        const r = tf.mul(0.5, tf.add(codingRate(z1, eps2), codingRate(z2, eps2)));
+        const [a1, a2] = [z1, z2].map((z) => (zMem ? (tf.concat([z, zMem]) as tf.Tensor2D) : z));
+        const dr = tf.mul(0.5, tf.add(rateReduction(a1, labels, b.k, eps2), rateReduction(a2, labels, b.k, eps2)));
+        const r = tf.mul(0.5, tf.add(codingRate(a1, eps2), codingRate(a2, eps2)));
         const agree = tf.mean(tf.sum(tf.mul(z1, z2), 1));
         kept.v = tf.keep(tf.stack([dr, r, agree]) as tf.Tensor1D);
         return tf.neg(tf.addN([tf.mul(1 - g, r), tf.mul(g, dr), tf.mul(lam, agree)])) as tf.Scalar;
@@ -186,7 +191,7 @@ export class CrateLoopModel implements LoopModel {
       return { lossEncoder: loss, lossDecoder: 0, T: v[0], deltaRZ: v[0], deltaRZhat: 0, pairTerm: v[2] };
     } finally {
       kept.v?.dispose();
-      tf.dispose(views);
+      tf.dispose([...views, ...(zMem ? [zMem] : [])]);
     }
   }
 

@@ -3,6 +3,7 @@
 import { sampleStructuredMemory } from './subspaceAdapter';
 import { fitNearestSubspace, type SubspaceModel } from './subspaceAdapter';
 import type { TensorRecord } from '../store/checkpoints';
+import { mapRows, mapSubspace, type DriftMap } from './driftMap';
 
 export interface ClassMemory {
   cls: number;
@@ -62,6 +63,18 @@ export class MemoryBank {
     const F = this.featureDim;
     e.mean = Float32Array.from(e.mean, (v, i) => v + delta[i]);
     e.z = Float32Array.from(e.z, (v, i) => v + delta[i % F]);
+    e.vecFit = undefined;
+  }
+
+  /** Move a class's mean, vectors and principal directions by an affine drift map (recipe driftCompensation 3). */
+  transform(cls: number, map: DriftMap): void {
+    const e = this.classes.get(cls);
+    if (!e) throw new Error(`memory: no class ${cls}`);
+    e.mean = mapRows(map, e.mean, 1);
+    e.z = mapRows(map, e.z, e.m);
+    const moved = mapSubspace(map, e.basis, e.sigma, e.r);
+    e.basis = moved.basis;
+    e.sigma = moved.sigma.slice(0, e.sigma.length);
     e.vecFit = undefined;
   }
 

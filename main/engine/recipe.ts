@@ -43,7 +43,8 @@ export interface Recipe {
   /** at each later task's end, move every old class's stored mean and vectors by an estimate of its drift f − f₀
    *  (f₀ = encoder at the task start; no old images needed): 0 off; 1 the mean drift of the class's decoded memory
    *  X_mem; 2 the drift of the task's new images weighted by closeness to the class mean, exp(−‖f₀(x) − μ‖²/2σ²),
-   *  σ = 0.3 (semantic drift compensation, Yu et al. 2020). */
+   *  σ = 0.3 (semantic drift compensation, Yu et al. 2020); 3 one affine map f₀ → f fitted on the new images (ridge
+   *  toward the identity) applied to each old class's mean, vectors and principal directions (driftMap.ts). */
   driftCompensation: number;
   /** structured memory (SPEC §5.2): principal directions per class, top samples per direction, samples drawn per direction. */
   memDirections: number;
@@ -145,7 +146,7 @@ export function resolveRecipe(overrides: Partial<Recipe> = {}, quick = false): R
   }
   const clean = Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined)) as Partial<Recipe>;
   const r: Recipe = { ...DEFAULT_RECIPE, ...(quick ? QUICK_OVERRIDES : {}), ...clean };
-  if (r.driftCompensation > 2) throw new Error(`recipe: 'driftCompensation' must be 0 (off), 1 (memory) or 2 (new images), got ${r.driftCompensation}`);
+  if (r.driftCompensation > 3) throw new Error(`recipe: 'driftCompensation' must be 0 (off), 1 (memory), 2 (new images, mean shift) or 3 (new images, affine map), got ${r.driftCompensation}`);
   if (r.beta1 >= 1 || r.beta2 >= 1) throw new Error(`recipe: Adam betas must be < 1, got ${r.beta1}, ${r.beta2}`);
   if (r.invarianceWeight > 0 && r.augShift === 0) throw new Error("recipe: 'invarianceWeight' needs 'augShift' ≥ 1 (two views that differ)");
   if (r.epochs + r.warmupEpochs === 0) throw new Error('recipe: epochs and warmupEpochs are both 0: nothing would be learned');

@@ -18,6 +18,10 @@ import { MemoryBank } from './memoryBank';
 import type { Recipe } from './recipe';
 import { EngineRng } from './rng';
 import { fitNearestSubspace, fitNearestSubspaceLarge, type SubspaceModel } from './subspaceAdapter';
+import { fitDriftMap } from './driftMap';
+
+/** Ridge of the linear drift map, relative to the probes' mean variance (driftMap.ts); 0.1 keeps it near identity where probes are thin. */
+const DRIFT_MAP_RIDGE = 0.1;
 
 export type Phase = 'start' | 'warmup' | 'loop' | 'finalize';
 
@@ -446,7 +450,7 @@ export class CurriculumRunner {
 
   private async startTask(): Promise<void> {
     const classes = this.tasks[this.pos.task];
-    if (this.d.recipe.driftCompensation === 2 && this.later() && !this.d.recipe.noMemory) {
+    if (this.d.recipe.driftCompensation >= 2 && this.later() && !this.d.recipe.noMemory) {
       const data = this.d.data.subset('train', classes); // f₀ of the new images: drift probes for compensateDrift
       this.driftProbe = { task: this.pos.task, z0: await this.d.model.encode(data.x, data.n), n: data.n };
     }
@@ -606,6 +610,7 @@ export class CurriculumRunner {
     // 0. recipe driftCompensation: old classes' stored statistics follow the drift estimated from probes
     if (r.driftCompensation === 1 && t.xMem && t.zAnchor) await this.compensateDrift(t.xMem, t.zAnchor, null);
     if (r.driftCompensation === 2 && this.driftProbe?.task === this.pos.task) await this.compensateDrift(t.data.x, this.driftProbe.z0, this.driftProbe.n);
+    if (r.driftCompensation === 3 && this.driftProbe?.task === this.pos.task) await this.compensateDriftLinear(t.data.x, this.driftProbe.z0, this.driftProbe.n);
     this.driftProbe = null;
 
     // 1. memory of the new classes, from their features under the encoder as it is now
@@ -713,6 +718,15 @@ export class CurriculumRunner {
       if (wsum < 1e-30) continue;
       this.memory.shift(c, Float32Array.from(acc, (v) => v / wsum));
     }
+  }
+
+  /** driftCompensation 3: one affine map f₀ → f fitted on the task's new images moves every old class (driftMap.ts). */
+  private async compensateDriftLinear(x: Float32Array, z0: Float32Array, n: number): Promise<void> {
+    const t = this.task!;
+    const F = this.d.model.featureDim;
+    const z1 = await this.d.model.encode(x, n);
+    const map = fitDriftMap(z0, z1, n, F, DRIFT_MAP_RIDGE);
+    for (const c of t.seen.filter((k) => !t.classes.includes(k))) this.memory.transform(c, map);
   }
 
   /** The encoder frozen after the first task, old classes from its memory, new classes from their features. */
