@@ -271,6 +271,9 @@ export class CurriculumRunner {
         tensors.set(`cls/${c}/sigma`, { shape: [this.classifier!.sigma[i].length], dtype: 'float32', data: this.classifier!.sigma[i] });
       });
     }
+    // f₀ of the task's new images (drift compensation 2/3): without it a task resumed mid-way could not compensate
+    if (this.driftProbe?.task === this.pos.task)
+      tensors.set('task/driftprobe', { shape: [this.driftProbe.n, this.d.model.featureDim], dtype: 'float32', data: this.driftProbe.z0 });
     if (this.task?.zAnchor) tensors.set('task/zanchor', { shape: [this.task.zAnchor.length / this.d.model.featureDim, this.d.model.featureDim], dtype: 'float32', data: this.task.zAnchor });
     if (this.task?.xMem) tensors.set('task/xmem', { shape: [this.task.xMem.length / this.d.model.imageSize, this.d.model.imageSize], dtype: 'float32', data: this.task.xMem });
     const payload: CheckpointPayload = {
@@ -343,6 +346,8 @@ export class CurriculumRunner {
     if (this.pos.phase === 'warmup' || this.pos.phase === 'loop' || this.pos.phase === 'finalize') {
       const xm = tensors.get('task/xmem');
       const za = tensors.get('task/zanchor');
+      const dp = tensors.get('task/driftprobe');
+      this.driftProbe = dp ? { task: this.pos.task, z0: dp.data as Float32Array, n: dp.shape[0] } : null;
       this.enterTask(xm ? (xm.data as Float32Array) : null, za ? (za.data as Float32Array) : null);
     }
     return true;
@@ -522,7 +527,10 @@ export class CurriculumRunner {
       if (this.pos.phase === 'warmup') {
         const old = t.seen.filter((c) => !t.classes.includes(c));
         const local = new Map(t.seen.map((c, i) => [c, i]));
-        const mem = this.later() && !this.d.recipe.noMemory ? this.memory.rows(old) : null;
+        const all = this.later() && !this.d.recipe.noMemory ? this.memory.rows(old) : null;
+        // the same class-balanced subset of at most memPerBatch rows as the loop steps replay (bounds the step's size)
+        const sel = all && this.d.recipe.memPerBatch > 0 ? this.memoryRowsForStep(t) : null;
+        const mem = all && sel ? subsetRows(all, sel, this.d.model.featureDim) : all;
         stats = await this.d.model.warmupStep(batch, mem ? { z: mem.z, labels: Int32Array.from(mem.labels, (c) => local.get(c)!), m: mem.m } : null);
       } else stats = await this.d.model.loopStep(batch);
     } catch (e) {
@@ -688,8 +696,8 @@ export class CurriculumRunner {
   /**
    * Shift each old class by a weighted mean of probe drifts f(x) − f₀(x). Probes are either the decoded memory
    * (n = null: rows in memory.rows(old) order, each class from its own rows) or the task's n new images, weighted for
-   * class c by exp(−‖f₀(x) − μ_c‖²/2σ²). The probe features at the task start are not checkpointed: a task resumed
-   * in the middle skips the new-image compensation.
+   * class c by exp(−‖f₀(x) − μ_c‖²/2σ²). The probe features at the task start are checkpointed ('task/driftprobe'), so a
+   * task resumed in the middle compensates as an uninterrupted one does.
    */
   private async compensateDrift(x: Float32Array, z0: Float32Array, n: number | null): Promise<void> {
     const t = this.task!;
@@ -929,4 +937,11 @@ function classifierFrom(t: Map<string, TensorRecord>, F: number): SubspaceModel 
     r: Math.max(...classes.map((c) => t.get(`cls/${c}/basis`)!.shape[1])),
     featureDim: F,
   };
+}
+
+/** The given rows of a stacked memory (z (m, F), labels). */
+function subsetRows(mem: { z: Float32Array; labels: Int32Array }, rows: Int32Array, F: number): { z: Float32Array; labels: Int32Array; m: number } {
+  const z = new Float32Array(rows.length * F);
+  rows.forEach((r, i) => z.set(mem.z.subarray(r * F, (r + 1) * F), i * F));
+  return { z, labels: Int32Array.from(rows, (r) => mem.labels[r]), m: rows.length };
 }

@@ -41,8 +41,9 @@ export interface SessionDeps {
   backend: BackendInfo;
 }
 
-/** Model overrides the engine applies on top of a preset (recorded in run.json). Mean pooling: bench README. */
-export const ENGINE_MODEL_DEFAULTS: Partial<CrateConfig> = { pool: 'mean' };
+/** Model overrides the engine applies on top of a preset (recorded in run.json). Flat pooling: docs/RECIPE.md (with
+ *  the invariance warm-up it keeps where each token is, and features from the first task carry over to later classes). */
+export const ENGINE_MODEL_DEFAULTS: Partial<CrateConfig> = { pool: 'flat' };
 
 
 const adapterText = (a: GpuAdapterInfo | null) => (a ? [a.vendor, a.architecture, a.description].filter(Boolean).join(' ') : null);

@@ -44,7 +44,8 @@ describe('train --from an export', () => {
 
     // 2. continue from the export on digits 2 and 3 (0 and 1 are known: skipped, used only as evaluation data)
     const { deps } = await tinyDeps(root);
-    const runner = await createRun(deps, { req: { ...TINY_REQUEST, preset: '', from: exp.outDir, order: [0, 1, 2, 3] }, recipe: TINY_RECIPE });
+    // no drift compensation here, so that "the source's memory is used as it is" can be checked exactly
+    const runner = await createRun(deps, { req: { ...TINY_REQUEST, preset: '', from: exp.outDir, order: [0, 1, 2, 3] }, recipe: { ...TINY_RECIPE, driftCompensation: 0 } });
     const run = readRunJson(runner.runDir)!;
     expect(run.from).toEqual({ source: exp.outDir, kind: 'export', runId: source.runId, known: [0, 1] });
     expect(run.tasks).toEqual([[2, 3]]);

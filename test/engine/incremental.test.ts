@@ -26,6 +26,14 @@ const SETTING = {
   subspaceRank: 3,
   laterLrScale: 1,
   checkpointEvery: 50,
+  // the tiny setting of docs/RECIPE.md's first table: MCR² warm-up, no later warm-up, no drift compensation, so that
+  // what holds old classes here is the memory replay with its anchor alone
+  warmupGamma: 1,
+  warmupEps2: 0,
+  invarianceWeight: 0,
+  augShift: 0,
+  laterWarmupEpochs: 0,
+  driftCompensation: 0,
 };
 
 /** Every Float32Array reachable from the learner's state (not its data source), with where it was found. */

@@ -10,15 +10,21 @@ import { codingRate } from '../../models/losses/rateReduction';
 import { fastBackend } from './helpers';
 
 describe('recipe: warm-up γ and drift compensation', () => {
-  it('defaults keep MCR² and no compensation; --quick uses the measured setting', () => {
+  it('defaults: the invariance warm-up (γ = 0, ε² 1), later warm-ups at 0.1×, drift compensation 2; --quick only shrinks the schedule', () => {
     const full = resolveRecipe({});
-    expect(full.warmupGamma).toBe(1);
-    expect(full.driftCompensation).toBe(0);
+    expect(full.warmupGamma).toBe(0);
+    expect(full.warmupEps2).toBe(1);
+    expect(full.invarianceWeight).toBe(50);
+    expect(full.augShift).toBe(2);
+    expect(full.laterWarmupEpochs).toBe(3);
+    expect(full.laterLrScale).toBe(0.1);
+    expect(full.driftCompensation).toBe(2);
     expect(full.anchorToMemory).toBe(false);
     const quick = resolveRecipe({}, true);
-    expect(quick.warmupGamma).toBe(QUICK_OVERRIDES.warmupGamma);
-    expect(quick.warmupEps2).toBe(1);
-    expect(quick.driftCompensation).toBe(2);
+    for (const k of ['warmupGamma', 'warmupEps2', 'invarianceWeight', 'augShift', 'laterWarmupEpochs', 'laterLrScale', 'driftCompensation'] as const)
+      expect(quick[k]).toBe(full[k]);
+    expect(quick.maxPerClass).toBe(QUICK_OVERRIDES.maxPerClass);
+    expect(quick.epochs).toBeLessThan(full.epochs);
     expect(resolveRecipe({ warmupEps2: 0 }, true).warmupEps2).toBe(0); // a flag still overrides --quick
   });
 
@@ -69,8 +75,8 @@ describe('spread warm-up step (warmupGamma, warmupEps2)', () => {
   it('with γ = 1 and ε² as the run (forced onto the spread path) equals the MCR² warm-up step, without leaks', async () => {
     const { cfg, batch } = await setup();
     const before = tf.memory().numTensors;
-    const a = new CrateLoopModel(cfg, resolveRecipe({ warmupGamma: 1 }), 4);
-    const b = new CrateLoopModel(cfg, resolveRecipe({ warmupGamma: 1, warmupEps2: 0.5 }), 4); // eps2 default 0.5
+    const a = new CrateLoopModel(cfg, resolveRecipe({ warmupGamma: 1, warmupEps2: 0, invarianceWeight: 0 }), 4);
+    const b = new CrateLoopModel(cfg, resolveRecipe({ warmupGamma: 1, warmupEps2: 0.5, invarianceWeight: 0 }), 4); // eps2 default 0.5
     const sa = await a.warmupStep(batch, null);
     const sb = await b.warmupStep(batch, null);
     expect(sb.lossEncoder).toBeCloseTo(sa.lossEncoder, 4);
@@ -87,7 +93,7 @@ describe('spread warm-up step (warmupGamma, warmupEps2)', () => {
 
   it('with γ = 0 maximises the coding rate of all features: loss = −R(Z) at the step', async () => {
     const { cfg, batch } = await setup();
-    const m = new CrateLoopModel(cfg, resolveRecipe({ warmupGamma: 0 }), 4);
+    const m = new CrateLoopModel(cfg, resolveRecipe({ warmupGamma: 0, warmupEps2: 0, invarianceWeight: 0 }), 4);
     const z0 = await m.encode(batch.x, batch.n);
     const r = tf.tidy(() => codingRate(tf.tensor2d(z0, [batch.n, cfg.featureDim]), 0.5));
     const expected = -(await r.data())[0];
