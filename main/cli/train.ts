@@ -65,6 +65,7 @@ interface TrainOpts extends CommonOpts {
   warmupEps2?: number;
   invariance?: number;
   augShift?: number;
+  distill?: number;
   anchorToMemory?: boolean;
   driftCompensation?: number;
   batch?: number;
@@ -98,6 +99,7 @@ function recipeFrom(o: TrainOpts): Partial<Recipe> {
     warmupEps2: o.warmupEps2,
     invarianceWeight: o.invariance,
     augShift: o.augShift,
+    distillWeight: o.distill,
     anchorToMemory: o.anchorToMemory,
     driftCompensation: o.driftCompensation,
     batchSize: o.batch,
@@ -372,6 +374,7 @@ export function registerTrainCommands(program: Command): void {
     .option('--warmup-eps2 <x>', 'ε² of the first-task warm-up (default: --eps2)', num)
     .option('--invariance <x>', 'first-task warm-up: weight of the agreement of two shifted views of each image (0 = off)', num)
     .option('--aug-shift <px>', 'largest shift in pixels of those views', int)
+    .option('--distill <x>', 'later warm-ups: weight of keeping the new images\' features near the task start (0 = off)', num)
     .option('--anchor-to-memory', 'memory anchor target: the stored vectors Z_mem instead of f₀(X_mem)')
     .option('--drift-compensation <k>', 'after each later task, move old classes\' statistics by their estimated drift: 0 off, 1 decoded memory, 2 new images (SDC mean shift), 3 new images (affine map)', int)
     .option('--later-warmup-epochs <n>', 'supervised MCR² epochs (new classes + memory vectors) before each later loop', int)

@@ -171,6 +171,7 @@ export class CrateLoopModel implements LoopModel {
     // later tasks: old classes take part in R and ΔR through their fixed memory vectors, as in the MCR² later warm-up
     const zMem = mem ? tf.tensor2d(mem.z, [mem.m, this.featureDim]) : null;
     const labels = mem ? Int32Array.from([...b.labels, ...mem.labels]) : b.labels;
+    const target = b.distillTarget && this.recipe.distillWeight > 0 ? tf.tensor2d(b.distillTarget, [b.n, this.featureDim]) : null;
     const kept: { v?: tf.Tensor1D } = {};
     try {
       const { value, grads } = this.state.encoderOptimizer.computeGradients(() => {
@@ -180,7 +181,13 @@ export class CrateLoopModel implements LoopModel {
         const r = tf.mul(0.5, tf.add(codingRate(a1, eps2), codingRate(a2, eps2)));
         const agree = tf.mean(tf.sum(tf.mul(z1, z2), 1));
         kept.v = tf.keep(tf.stack([dr, r, agree]) as tf.Tensor1D);
-        return tf.neg(tf.addN([tf.mul(1 - g, r), tf.mul(g, dr), tf.mul(lam, agree)])) as tf.Scalar;
+        const terms = [tf.mul(1 - g, r), tf.mul(g, dr), tf.mul(lam, agree)];
+        if (target) {
+          // stability (recipe distillWeight): the unshifted images stay near their features at the task start
+          const z = encode(this.state.enc, this.cfg, this.batchTensor(b));
+          terms.push(tf.mul(-this.recipe.distillWeight, tf.mean(tf.sum(tf.square(tf.sub(z, target)), 1))));
+        }
+        return tf.neg(tf.addN(terms)) as tf.Scalar;
       }, this.state.encoderVars());
       this.state.encoderOptimizer.applyGradients(grads as unknown as Parameters<tf.AdamOptimizer['applyGradients']>[0]);
       tf.dispose(grads);
@@ -191,7 +198,7 @@ export class CrateLoopModel implements LoopModel {
       return { lossEncoder: loss, lossDecoder: 0, T: v[0], deltaRZ: v[0], deltaRZhat: 0, pairTerm: v[2] };
     } finally {
       kept.v?.dispose();
-      tf.dispose([...views, ...(zMem ? [zMem] : [])]);
+      tf.dispose([...views, ...(zMem ? [zMem] : []), ...(target ? [target] : [])]);
     }
   }
 

@@ -21,6 +21,8 @@ export interface TrainBatch {
   k: number;
   /** memory rows replayed in this step (indices into the replay set); absent = all rows */
   memRows?: Int32Array;
+  /** (n, F) features of these images under the encoder at the task start: targets of the distillation term */
+  distillTarget?: Float32Array;
 }
 
 export interface MemoryReplay {

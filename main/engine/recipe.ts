@@ -31,6 +31,9 @@ export interface Recipe {
    *  so it carries over to classes not yet seen (EMP-SSL, Tong et al. 2023; U-CTRL, Tong et al. 2022). */
   invarianceWeight: number;
   augShift: number;
+  /** later warm-ups: −distillWeight·mean‖f(x) − f₀(x)‖² over the new images (f₀ = encoder at the task start), a
+   *  stability term that limits how far the feature map, and with it every old class, drifts (0 = off). */
+  distillWeight: number;
   /** supervised MCR² epochs of the encoder on each later task (new classes + memory vectors), before its loop. */
   laterWarmupEpochs: number;
   /** images per step (new-class images; memory rows are added on top). */
@@ -85,6 +88,7 @@ export const DEFAULT_RECIPE: Readonly<Recipe> = Object.freeze({
   warmupEps2: 1,
   invarianceWeight: 50,
   augShift: 2,
+  distillWeight: 0,
   laterWarmupEpochs: 3,
   batchSize: 512,
   anchorWeight: 1000,

@@ -455,7 +455,7 @@ export class CurriculumRunner {
 
   private async startTask(): Promise<void> {
     const classes = this.tasks[this.pos.task];
-    if (this.d.recipe.driftCompensation >= 2 && this.later() && !this.d.recipe.noMemory) {
+    if ((this.d.recipe.driftCompensation >= 2 || this.d.recipe.distillWeight > 0) && this.later() && !this.d.recipe.noMemory) {
       const data = this.d.data.subset('train', classes); // f₀ of the new images: drift probes for compensateDrift
       this.driftProbe = { task: this.pos.task, z0: await this.d.model.encode(data.x, data.n), n: data.n };
     }
@@ -531,6 +531,12 @@ export class CurriculumRunner {
         // the same class-balanced subset of at most memPerBatch rows as the loop steps replay (bounds the step's size)
         const sel = all && this.d.recipe.memPerBatch > 0 ? this.memoryRowsForStep(t) : null;
         const mem = all && sel ? subsetRows(all, sel, this.d.model.featureDim) : all;
+        if (all && this.d.recipe.distillWeight > 0 && this.driftProbe?.task === this.pos.task) {
+          const F = this.d.model.featureDim;
+          const z0 = this.driftProbe.z0;
+          batch.distillTarget = new Float32Array(idx.length * F);
+          idx.forEach((j, i) => batch.distillTarget!.set(z0.subarray(j * F, (j + 1) * F), i * F));
+        }
         stats = await this.d.model.warmupStep(batch, mem ? { z: mem.z, labels: Int32Array.from(mem.labels, (c) => local.get(c)!), m: mem.m } : null);
       } else stats = await this.d.model.loopStep(batch);
     } catch (e) {

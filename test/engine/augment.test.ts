@@ -112,3 +112,27 @@ describe('invariance warm-up step (invarianceWeight, augShift)', () => {
     expect(tf.memory().numTensors).toBe(before);
   });
 });
+
+describe('distillation term of later warm-ups (distillWeight)', () => {
+  it('keeps the features of the batch near their targets: less than half the drift of the same steps without it', async () => {
+    await fastBackend();
+    const cfg = resolveConfig('tiny');
+    const n = 32;
+    const x = Float32Array.from({ length: n * 64 }, (_, k) => Math.sin(k * 0.21 + Math.floor(k / 64)) * 0.9);
+    const labels = Int32Array.from({ length: n }, (_, i) => i % 2);
+    const drift = async (distillWeight: number): Promise<number> => {
+      const m = new CrateLoopModel(cfg, resolveRecipe({ invarianceWeight: 20, augShift: 1, distillWeight, lrEncoder: 3e-3 }), 3);
+      const z0 = await m.encode(x, n);
+      for (let s = 0; s < 8; s++) await m.warmupStep({ x, n, labels, k: 2, distillTarget: z0 }, null);
+      const z1 = await m.encode(x, n);
+      m.dispose();
+      let d = 0;
+      for (let i = 0; i < z0.length; i++) d += (z1[i] - z0[i]) ** 2;
+      return d / n;
+    };
+    const free = await drift(0);
+    const held = await drift(1000);
+    expect(free).toBeGreaterThan(1e-3); // the warm-up does move the features
+    expect(held).toBeLessThan(0.5 * free);
+  });
+});
