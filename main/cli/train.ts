@@ -372,7 +372,7 @@ export function registerTrainCommands(program: Command): void {
     .option('--warmup-epochs <n>', 'supervised MCR² encoder epochs on the first task before the loop closes', int)
     .option('--warmup-gamma <x>', 'first-task warm-up objective R(Z) − γ·R_c(Z|Π) (1 = MCR²; < 1 keeps features spread)', num)
     .option('--warmup-eps2 <x>', 'ε² of the first-task warm-up (default: --eps2)', num)
-    .option('--invariance <x>', 'first-task warm-up: weight of the agreement of two shifted views of each image (0 = off)', num)
+    .option('--invariance <x>', 'warm-ups (first task and later ones): weight of the agreement of two shifted views of each image (0 = off)', num)
     .option('--aug-shift <px>', 'largest shift in pixels of those views', int)
     .option('--distill <x>', 'later warm-ups: weight of keeping the new images\' features near the task start (0 = off)', num)
     .option('--anchor-to-memory', 'memory anchor target: the stored vectors Z_mem instead of f₀(X_mem)')

@@ -25,7 +25,7 @@ export interface Recipe {
   warmupGamma: number;
   /** ε² of those warm-ups' coding rates (0 = eps2). */
   warmupEps2: number;
-  /** invariance term of the first-task warm-up: two views of every image, each moved by up to ±augShift pixels, and
+  /** invariance term of the warm-ups (the first task's, and later ones when laterWarmupEpochs > 0): two views of every image, each moved by up to ±augShift pixels, and
    *  invarianceWeight·mean⟨f(x'), f(x'')⟩ added to R − γR_c (0 = off). Expansion keeps features spread, the
    *  invariance term makes them agree across small shifts of the same digit: a property of the whole image domain,
    *  so it carries over to classes not yet seen (EMP-SSL, Tong et al. 2023; U-CTRL, Tong et al. 2022). */
