@@ -78,7 +78,7 @@ export const DEFAULT_RECIPE: Readonly<Recipe> = Object.freeze({
   eps2: 0.5,
   lrEncoder: 1e-3,
   lrDecoder: 1e-3,
-  laterLrScale: 0.1,
+  laterLrScale: 0.03,
   beta1: 0.9,
   beta2: 0.999,
   lambdaNew: 10,

@@ -10,14 +10,14 @@ import { codingRate } from '../../models/losses/rateReduction';
 import { fastBackend } from './helpers';
 
 describe('recipe: warm-up γ and drift compensation', () => {
-  it('defaults: the invariance warm-up (γ = 0, ε² 1), later warm-ups at 0.1×, drift compensation 2; --quick only shrinks the schedule', () => {
+  it('defaults: the invariance warm-up (γ = 0, ε² 1), later warm-ups at 0.03×, drift compensation 2; --quick only shrinks the schedule', () => {
     const full = resolveRecipe({});
     expect(full.warmupGamma).toBe(0);
     expect(full.warmupEps2).toBe(1);
     expect(full.invarianceWeight).toBe(50);
     expect(full.augShift).toBe(2);
     expect(full.laterWarmupEpochs).toBe(3);
-    expect(full.laterLrScale).toBe(0.1);
+    expect(full.laterLrScale).toBe(0.03);
     expect(full.driftCompensation).toBe(2);
     expect(full.anchorToMemory).toBe(false);
     const quick = resolveRecipe({}, true);
