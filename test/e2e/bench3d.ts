@@ -26,9 +26,9 @@
  *   --software-compositing 59.0 / 59.4 / 59.6 fps (at the 60 Hz frame limit), GPU process 22–23 CPU-ms/frame,
  *                          Chromium got 1.55 cores
  *   default flags          46.6 / 46.5 fps, GPU process 38 CPU-ms/frame, 1.9 cores
- * Software compositing is what Chromium (and Electron) fall back to on a desktop without a usable GPU, while
- * WebGL stays on SwiftShader; so > 50 fps with 10,000 points holds on a 2-core CPU-only machine when the
- * cores are free, and a GPU only lifts it. With training sharing the cores it falls to 37–44 fps.
+ * Software compositing is Chromium's mode when it has no GPU to composite with; WebGL still runs on
+ * SwiftShader here. So the view keeps > 50 fps with 10,000 points on a 2-core CPU-only machine when the
+ * cores are free (a GPU can only lift that); with training sharing the cores it falls to 37–44 fps.
  * Where the time goes (GPU process, CPU-ms per frame): an empty scene in this page costs 22 (7 with
  * software compositing) and reaches the 60 Hz limit when the box is free; 10,000 points add 14–17 of
  * SwiftShader work (about 7 of it from their size in pixels, the rest per point); the renderer's own main
