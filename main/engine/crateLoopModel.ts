@@ -103,8 +103,8 @@ export class CrateLoopModel implements LoopModel {
   async warmupStep(b: TrainBatch, mem: { z: Float32Array; labels: Int32Array; m: number } | null): Promise<StepStats> {
     const x = this.batchTensor(b);
     try {
-      const spread = this.recipe.warmupGamma !== 1 || this.recipe.warmupEps2 > 0 || this.recipe.invarianceWeight > 0;
-      if (this.recipe.invarianceWeight > 0) return await this.invariantWarmupStep(b, mem && mem.m > 0 ? mem : null);
+      if (this.recipe.invarianceWeight > 0) return await this.invariantWarmupStep(x, b, mem && mem.m > 0 ? mem : null);
+      const spread = this.recipe.warmupGamma !== 1 || this.recipe.warmupEps2 > 0;
       if ((!mem || mem.m === 0) && spread) return await this.spreadWarmupStep(x, b);
       if (!mem || mem.m === 0) {
         const r = await mcr2Step(this.state, x, b.labels, b.k);
@@ -160,14 +160,14 @@ export class CrateLoopModel implements LoopModel {
    * maximise ½Σ_views [(1 − γ)·R(Z) + γ·ΔR(Z, Π)] + λ·mean⟨f(x'), f(x'')⟩. The features are unit rows, so the
    * inner product is the cosine of the two views; the views come from a generator seeded by the batch (augment.ts).
    */
-  private async invariantWarmupStep(b: TrainBatch, mem: { z: Float32Array; labels: Int32Array; m: number } | null): Promise<StepStats> {
+  private async invariantWarmupStep(x: tf.Tensor4D, b: TrainBatch, mem: { z: Float32Array; labels: Int32Array; m: number } | null): Promise<StepStats> {
     const g = this.recipe.warmupGamma;
     const lam = this.recipe.invarianceWeight;
     const eps2 = this.recipe.warmupEps2 > 0 ? this.recipe.warmupEps2 : this.recipe.eps2;
     const shape = this.cfg.imageShape;
     const views = [0, 1].map((v) =>
       tf.tensor4d(shiftImages(b.x, b.n, shape, this.recipe.augShift, batchSeed(b.x.subarray(0, b.n * this.imageSize), b.labels, v)), [b.n, ...shape]),
-    );
+    ) as tf.Tensor4D[];
     // later tasks: old classes take part in R and ΔR through their fixed memory vectors, as in the MCR² later warm-up
     const zMem = mem ? tf.tensor2d(mem.z, [mem.m, this.featureDim]) : null;
     const labels = mem ? Int32Array.from([...b.labels, ...mem.labels]) : b.labels;
@@ -175,7 +175,7 @@ export class CrateLoopModel implements LoopModel {
     const kept: { v?: tf.Tensor1D } = {};
     try {
       const { value, grads } = this.state.encoderOptimizer.computeGradients(() => {
-        const [z1, z2] = views.map((x) => encode(this.state.enc, this.cfg, x as tf.Tensor4D));
+        const [z1, z2] = views.map((v) => encode(this.state.enc, this.cfg, v));
         const [a1, a2] = [z1, z2].map((z) => (zMem ? (tf.concat([z, zMem]) as tf.Tensor2D) : z));
         const dr = tf.mul(0.5, tf.add(rateReduction(a1, labels, b.k, eps2), rateReduction(a2, labels, b.k, eps2)));
         const r = tf.mul(0.5, tf.add(codingRate(a1, eps2), codingRate(a2, eps2)));
@@ -184,7 +184,7 @@ export class CrateLoopModel implements LoopModel {
         const terms = [tf.mul(1 - g, r), tf.mul(g, dr), tf.mul(lam, agree)];
         if (target) {
           // stability (recipe distillWeight): the unshifted images stay near their features at the task start
-          const z = encode(this.state.enc, this.cfg, this.batchTensor(b));
+          const z = encode(this.state.enc, this.cfg, x);
           terms.push(tf.mul(-this.recipe.distillWeight, tf.mean(tf.sum(tf.square(tf.sub(z, target)), 1))));
         }
         return tf.neg(tf.addN(terms)) as tf.Scalar;
