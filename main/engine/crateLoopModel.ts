@@ -159,6 +159,8 @@ export class CrateLoopModel implements LoopModel {
    * The spread warm-up on two shifted views x', x'' of the batch, plus the invariance term (recipe invarianceWeight λ):
    * maximise ½Σ_views [(1 − γ)·R(Z) + γ·ΔR(Z, Π)] + λ·mean⟨f(x'), f(x'')⟩. The features are unit rows, so the
    * inner product is the cosine of the two views; the views come from a generator seeded by the batch (augment.ts).
+   * T is ΔR averaged over the views; with γ = 0 it does not enter the objective, so it is taken off the tape from the
+   * first view alone (no per-class log-determinants in the backward pass).
    */
   private async invariantWarmupStep(x: tf.Tensor4D, b: TrainBatch, mem: { z: Float32Array; labels: Int32Array; m: number } | null): Promise<StepStats> {
     const g = this.recipe.warmupGamma;
@@ -172,16 +174,23 @@ export class CrateLoopModel implements LoopModel {
     const zMem = mem ? tf.tensor2d(mem.z, [mem.m, this.featureDim]) : null;
     const labels = mem ? Int32Array.from([...b.labels, ...mem.labels]) : b.labels;
     const target = b.distillTarget && this.recipe.distillWeight > 0 ? tf.tensor2d(b.distillTarget, [b.n, this.featureDim]) : null;
-    const kept: { v?: tf.Tensor1D } = {};
+    const kept: { v?: tf.Tensor1D; a1?: tf.Tensor2D } = {};
     try {
       const { value, grads } = this.state.encoderOptimizer.computeGradients(() => {
         const [z1, z2] = views.map((v) => encode(this.state.enc, this.cfg, v));
         const [a1, a2] = [z1, z2].map((z) => (zMem ? (tf.concat([z, zMem]) as tf.Tensor2D) : z));
-        const dr = tf.mul(0.5, tf.add(rateReduction(a1, labels, b.k, eps2), rateReduction(a2, labels, b.k, eps2)));
         const r = tf.mul(0.5, tf.add(codingRate(a1, eps2), codingRate(a2, eps2)));
         const agree = tf.mean(tf.sum(tf.mul(z1, z2), 1));
-        kept.v = tf.keep(tf.stack([dr, r, agree]) as tf.Tensor1D);
-        const terms = [tf.mul(1 - g, r), tf.mul(g, dr), tf.mul(lam, agree)];
+        const terms = [tf.mul(1 - g, r), tf.mul(lam, agree)];
+        if (g > 0) {
+          const dr = tf.mul(0.5, tf.add(rateReduction(a1, labels, b.k, eps2), rateReduction(a2, labels, b.k, eps2)));
+          terms.push(tf.mul(g, dr));
+          kept.v = tf.keep(tf.stack([dr, r, agree]) as tf.Tensor1D);
+        } else {
+          // γ = 0: ΔR is only reported (T), so it stays off the tape; the first view's features give it below
+          kept.a1 = tf.keep(a1);
+          kept.v = tf.keep(tf.stack([tf.scalar(0), r, agree]) as tf.Tensor1D);
+        }
         if (target) {
           // stability (recipe distillWeight): the unshifted images stay near their features at the task start
           const z = encode(this.state.enc, this.cfg, x);
@@ -192,12 +201,18 @@ export class CrateLoopModel implements LoopModel {
       this.state.encoderOptimizer.applyGradients(grads as unknown as Parameters<tf.AdamOptimizer['applyGradients']>[0]);
       tf.dispose(grads);
       value.dispose();
+      if (kept.a1) {
+        const rest = kept.v!;
+        kept.v = tf.tidy(() => tf.concat([tf.reshape(rateReduction(kept.a1!, labels, b.k, eps2), [1]), tf.slice(rest, [1], [2])]) as tf.Tensor1D);
+        rest.dispose();
+      }
       const v = await kept.v!.data(); // sync point: one per step
       const loss = -((1 - g) * v[1] + g * v[0] + lam * v[2]);
       // the views' mean cosine goes out as pairTerm (0 in other warm-ups): how invariant the features already are
       return { lossEncoder: loss, lossDecoder: 0, T: v[0], deltaRZ: v[0], deltaRZhat: 0, pairTerm: v[2] };
     } finally {
       kept.v?.dispose();
+      kept.a1?.dispose();
       tf.dispose([...views, ...(zMem ? [zMem] : []), ...(target ? [target] : [])]);
     }
   }

@@ -121,11 +121,17 @@ describe('distillation term of later warm-ups (distillWeight)', () => {
     const x = Float32Array.from({ length: n * 64 }, (_, k) => Math.sin(k * 0.21 + Math.floor(k / 64)) * 0.9);
     const labels = Int32Array.from({ length: n }, (_, i) => i % 2);
     const drift = async (distillWeight: number): Promise<number> => {
-      const m = new CrateLoopModel(cfg, resolveRecipe({ invarianceWeight: 20, augShift: 1, distillWeight, lrEncoder: 3e-3 }), 3);
+      const before = tf.memory().numTensors;
+      // γ = 0 (the default): ΔR is reported as T from outside the gradient tape
+      const m = new CrateLoopModel(cfg, resolveRecipe({ invarianceWeight: 20, augShift: 1, distillWeight, lrEncoder: 3e-3, warmupGamma: 0 }), 3);
       const z0 = await m.encode(x, n);
-      for (let s = 0; s < 8; s++) await m.warmupStep({ x, n, labels, k: 2, distillTarget: z0 }, null);
+      for (let s = 0; s < 8; s++) {
+        const st = await m.warmupStep({ x, n, labels, k: 2, distillTarget: z0 }, null);
+        expect(Number.isFinite(st.T) && st.T !== 0).toBe(true);
+      }
       const z1 = await m.encode(x, n);
       m.dispose();
+      expect(tf.memory().numTensors).toBe(before);
       let d = 0;
       for (let i = 0; i < z0.length; i++) d += (z1[i] - z0[i]) ** 2;
       return d / n;
