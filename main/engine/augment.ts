@@ -1,4 +1,4 @@
-// Random translations for the invariance term of the first-task warm-up (recipe augShift, invarianceWeight).
+// Random translations for the invariance term of the warm-ups (recipe augShift, invarianceWeight).
 // The generator is seeded by the batch itself, so a resumed run augments a batch exactly as an uninterrupted run does
 // without any augmentation state in the checkpoint.
 import { EngineRng } from './rng';

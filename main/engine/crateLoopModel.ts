@@ -137,7 +137,7 @@ export class CrateLoopModel implements LoopModel {
    */
   private async spreadWarmupStep(x: tf.Tensor4D, b: TrainBatch): Promise<StepStats> {
     const g = this.recipe.warmupGamma;
-    const eps2 = this.recipe.warmupEps2 > 0 ? this.recipe.warmupEps2 : this.recipe.eps2;
+    const eps2 = this.warmupEps2();
     const kept: { v?: tf.Tensor1D } = {};
     const { value, grads } = this.state.encoderOptimizer.computeGradients(() => {
       const z = encode(this.state.enc, this.cfg, x);
@@ -165,7 +165,7 @@ export class CrateLoopModel implements LoopModel {
   private async invariantWarmupStep(x: tf.Tensor4D, b: TrainBatch, mem: { z: Float32Array; labels: Int32Array; m: number } | null): Promise<StepStats> {
     const g = this.recipe.warmupGamma;
     const lam = this.recipe.invarianceWeight;
-    const eps2 = this.recipe.warmupEps2 > 0 ? this.recipe.warmupEps2 : this.recipe.eps2;
+    const eps2 = this.warmupEps2();
     const shape = this.cfg.imageShape;
     const views = [0, 1].map((v) =>
       tf.tensor4d(shiftImages(b.x, b.n, shape, this.recipe.augShift, batchSeed(b.x.subarray(0, b.n * this.imageSize), b.labels, v)), [b.n, ...shape]),
@@ -215,6 +215,11 @@ export class CrateLoopModel implements LoopModel {
       kept.a1?.dispose();
       tf.dispose([...views, ...(zMem ? [zMem] : []), ...(target ? [target] : [])]);
     }
+  }
+
+  /** ε² of the warm-up objectives (recipe warmupEps2; 0 = the run's eps2). */
+  private warmupEps2(): number {
+    return this.recipe.warmupEps2 > 0 ? this.recipe.warmupEps2 : this.recipe.eps2;
   }
 
   setReplay(mem: MemoryReplay | null, xMem: Float32Array | null): void {

@@ -15,7 +15,7 @@ export interface ClassMemory {
   basis: Float32Array; // (F, r) row-major
   sigma: Float32Array; // (r)
   r: number;
-  /** nearest-subspace fit of the vectors z (they never change, so it is computed once) */
+  /** nearest-subspace fit of the vectors z, cached until drift compensation moves them */
   vecFit?: SubspaceModel;
 }
 

@@ -97,7 +97,7 @@ export class CurriculumRunner {
   classifier: SubspaceModel | null = null;
 
   private lrScale = 1;
-  /** recipe driftCompensation 2: features of the task's images under the encoder at the task start */
+  /** f₀ of the task's new images (encoder at the task start): probes of drift compensation 2/3, targets of distillation */
   private driftProbe: { task: number; z0: Float32Array; n: number } | null = null;
   private divergences = 0;
   private rng: EngineRng;
@@ -621,14 +621,16 @@ export class CurriculumRunner {
     const F = this.d.model.featureDim;
     const tStart = performance.now();
 
+    // the new images under the encoder as it is now: drift probes (f) and the new classes' memory below
+    const zNew = await this.d.model.encode(t.data.x, t.data.n);
+
     // 0. recipe driftCompensation: old classes' stored statistics follow the drift estimated from probes
-    if (r.driftCompensation === 1 && t.xMem && t.zAnchor) await this.compensateDrift(t.xMem, t.zAnchor, null);
-    if (r.driftCompensation === 2 && this.driftProbe?.task === this.pos.task) await this.compensateDrift(t.data.x, this.driftProbe.z0, this.driftProbe.n);
-    if (r.driftCompensation === 3 && this.driftProbe?.task === this.pos.task) await this.compensateDriftLinear(t.data.x, this.driftProbe.z0, this.driftProbe.n);
+    if (r.driftCompensation === 1 && t.xMem && t.zAnchor) this.compensateDrift(t.zAnchor, await this.d.model.encode(t.xMem, t.zAnchor.length / F), null);
+    if (r.driftCompensation === 2 && this.driftProbe?.task === this.pos.task) this.compensateDrift(this.driftProbe.z0, zNew, this.driftProbe.n);
+    if (r.driftCompensation === 3 && this.driftProbe?.task === this.pos.task) this.compensateDriftLinear(this.driftProbe.z0, zNew, this.driftProbe.n);
     this.driftProbe = null;
 
-    // 1. memory of the new classes, from their features under the encoder as it is now
-    const zNew = await this.d.model.encode(t.data.x, t.data.n);
+    // 1. memory of the new classes
     const memOpts = { directions: r.memDirections, explore: r.memExplore, perDirection: r.memPerDirection, rank: r.subspaceRank };
     for (const c of t.classes) {
       const rows = pick(zNew, t.data.y, F, c);
@@ -700,18 +702,18 @@ export class CurriculumRunner {
   }
 
   /**
-   * Shift each old class by a weighted mean of probe drifts f(x) − f₀(x). Probes are either the decoded memory
+   * Shift each old class by a weighted mean of probe drifts f(x) − f₀(x), given as the probes' features z0 = f₀(x) at
+   * the task start and z1 = f(x) now. Probes are either the decoded memory
    * (n = null: rows in memory.rows(old) order, each class from its own rows) or the task's n new images, weighted for
    * class c by exp(−‖f₀(x) − μ_c‖²/2σ²). The probe features at the task start are checkpointed ('task/driftprobe'), so a
    * task resumed in the middle compensates as an uninterrupted one does.
    */
-  private async compensateDrift(x: Float32Array, z0: Float32Array, n: number | null): Promise<void> {
+  private compensateDrift(z0: Float32Array, z1: Float32Array, n: number | null): void {
     const t = this.task!;
     const F = this.d.model.featureDim;
     const old = t.seen.filter((c) => !t.classes.includes(c));
     const mem = n === null ? this.memory.rows(old) : null;
     const count = mem ? mem.m : n!;
-    const z1 = await this.d.model.encode(x, count);
     const SIGMA2 = 0.3 * 0.3;
     for (const c of old) {
       const mu = this.memory.classes.get(c)!.mean;
@@ -735,10 +737,9 @@ export class CurriculumRunner {
   }
 
   /** driftCompensation 3: one affine map f₀ → f fitted on the task's new images moves every old class (driftMap.ts). */
-  private async compensateDriftLinear(x: Float32Array, z0: Float32Array, n: number): Promise<void> {
+  private compensateDriftLinear(z0: Float32Array, z1: Float32Array, n: number): void {
     const t = this.task!;
     const F = this.d.model.featureDim;
-    const z1 = await this.d.model.encode(x, n);
     const map = fitDriftMap(z0, z1, n, F, DRIFT_MAP_RIDGE);
     for (const c of t.seen.filter((k) => !t.classes.includes(k))) this.memory.transform(c, map);
   }
