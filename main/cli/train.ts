@@ -68,6 +68,9 @@ interface TrainOpts extends CommonOpts {
   distill?: number;
   anchorToMemory?: boolean;
   driftCompensation?: number;
+  nullSpace?: number;
+  loopEncoderLrScale?: number;
+  laterWarmupGamma?: number;
   batch?: number;
   pool?: 'cls' | 'mean' | 'flat';
   maxPerClass?: number;
@@ -102,6 +105,9 @@ function recipeFrom(o: TrainOpts): Partial<Recipe> {
     distillWeight: o.distill,
     anchorToMemory: o.anchorToMemory,
     driftCompensation: o.driftCompensation,
+    nullSpaceEnergy: o.nullSpace,
+    loopEncoderLrScale: o.loopEncoderLrScale,
+    laterWarmupGamma: o.laterWarmupGamma,
     batchSize: o.batch,
     maxPerClass: o.maxPerClass,
     anchorWeight: o.anchor,
@@ -377,6 +383,9 @@ export function registerTrainCommands(program: Command): void {
     .option('--distill <x>', 'later warm-ups: weight of keeping the new images\' features near the task start (0 = off)', num)
     .option('--anchor-to-memory', 'memory anchor target: the stored vectors Z_mem instead of f₀(X_mem)')
     .option('--drift-compensation <k>', 'after each later task, move old classes\' statistics by their estimated drift: 0 off, 1 decoded memory, 2 new images (SDC mean shift), 3 new images (affine map)', int)
+    .option('--later-warmup-gamma <x>', 'γ of later tasks\' warm-ups with memory (default: --warmup-gamma)', num)
+    .option('--loop-encoder-lr-scale <x>', 'encoder learning rate in the closed loop relative to the warm-up (1 = same)', num)
+    .option('--null-space <energy>', 'later tasks learn only the head, in the null space of old classes\' head inputs kept to this energy fraction, e.g. 0.97 (0 = off)', num)
     .option('--later-warmup-epochs <n>', 'supervised MCR² epochs (new classes + memory vectors) before each later loop', int)
     .option('--batch <n>', 'images per step', posInt)
     .addOption(new Option('--pool <kind>', 'feature pooling').choices(['cls', 'mean', 'flat']))

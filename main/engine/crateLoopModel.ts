@@ -4,11 +4,12 @@
 import * as tf from '@tensorflow/tfjs';
 import type { CrateConfig } from '../../models/crate/config';
 import { decode } from '../../models/crate/decoder';
-import { encode, encodeDiagnostics } from '../../models/crate/encoder';
+import { encode, encodeDiagnostics, headInput } from '../../models/crate/encoder';
 import { disposeParams, initEncoderParams, type ParamMap } from '../../models/crate/params';
 import { closedLoopObjective, codingRate, rateReduction } from '../../models/losses/rateReduction';
 import { closedLoopStep, LoopState, mcr2Step, type ReplayMemory } from '../../models/training/closedLoop';
 import { resolveLoopConfig } from '../../models/training/config';
+import { projectOutOf, type ActivationBasis } from '../../models/training/nullSpace';
 import type { TensorRecord } from '../store/checkpoints';
 import type { Encoder, LoopModel, MemoryReplay, StepStats, TrainBatch } from './loopModel';
 import { batchSeed, shiftImages } from './augment';
@@ -50,6 +51,10 @@ export class CrateLoopModel implements LoopModel {
   readonly imageSize: number;
   private readonly state: LoopState;
   private replay: (ReplayMemory & { newClasses: number[]; anchorWeight: number; anchorTarget: tf.Tensor2D | null }) | null = null;
+  /** basis of old classes' head inputs while later tasks learn in its null space */
+  private nullU: tf.Tensor2D | null = null;
+  /** the runner's learning-rate scale (later tasks, divergence halving) */
+  private lrScale = 1;
 
   constructor(
     readonly cfg: CrateConfig,
@@ -71,6 +76,38 @@ export class CrateLoopModel implements LoopModel {
 
   encode(x: Float32Array, n: number): Promise<Float32Array> {
     return encodeHost(this.state.enc, this.cfg, x, n);
+  }
+
+  async headInputs(x: Float32Array, n: number): Promise<{ a: Float32Array; dim: number }> {
+    const [C, H, W] = this.cfg.imageShape;
+    const S = C * H * W;
+    let out: Float32Array | null = null;
+    let dim = 0;
+    for (let i = 0; i < n; i += INFER_BATCH) {
+      const b = Math.min(INFER_BATCH, n - i);
+      const h = tf.tidy(() => headInput(this.state.enc, this.cfg, tf.tensor4d(x.subarray(i * S, (i + b) * S), [b, C, H, W])));
+      dim = h.shape[1];
+      out ??= new Float32Array(n * dim);
+      out.set(await h.data(), i * dim); // sync point: once per task
+      h.dispose();
+    }
+    return { a: out ?? new Float32Array(0), dim };
+  }
+
+  /**
+   * Later tasks learn only the linear head, and only in the null space of old classes' head inputs (basis null: every
+   * encoder weight learns freely again). The body that made those inputs stays as the first tasks left it.
+   */
+  setNullSpace(basis: ActivationBasis | null): void {
+    this.nullU?.dispose();
+    this.nullU = null;
+    if (!basis || basis.k === 0) {
+      this.state.setEncoderConstraint(null);
+      return;
+    }
+    const U = tf.tensor2d(basis.U, [basis.dim, basis.k]);
+    this.nullU = U;
+    this.state.setEncoderConstraint({ trainable: ['enc/head/W'], project: (_name, step) => projectOutOf(U, step as tf.Tensor2D) });
   }
 
   async decode(z: Float32Array, n: number): Promise<Float32Array> {
@@ -101,6 +138,7 @@ export class CrateLoopModel implements LoopModel {
   }
 
   async warmupStep(b: TrainBatch, mem: { z: Float32Array; labels: Int32Array; m: number } | null): Promise<StepStats> {
+    this.phaseRates('warmup');
     const x = this.batchTensor(b);
     try {
       if (this.recipe.invarianceWeight > 0) return await this.invariantWarmupStep(x, b, mem && mem.m > 0 ? mem : null);
@@ -117,10 +155,9 @@ export class CrateLoopModel implements LoopModel {
       labels.set(mem.labels, b.n);
       const { value, grads } = this.state.encoderOptimizer.computeGradients(
         () => tf.neg(rateReduction(tf.concat([encode(this.state.enc, this.cfg, x), zMem]) as tf.Tensor2D, labels, b.k, this.recipe.eps2)) as tf.Scalar,
-        this.state.encoderVars(),
+        this.state.encoderTrainableVars(),
       );
-      this.state.encoderOptimizer.applyGradients(grads as unknown as Parameters<tf.AdamOptimizer['applyGradients']>[0]);
-      tf.dispose(grads);
+      this.state.applyEncoderGradients(grads);
       zMem.dispose();
       const loss = (await value.data())[0]; // sync point: one per step
       value.dispose();
@@ -145,9 +182,8 @@ export class CrateLoopModel implements LoopModel {
       const r = codingRate(z, eps2);
       kept.v = tf.keep(tf.stack([dr, r]) as tf.Tensor1D);
       return tf.neg(tf.add(tf.mul(1 - g, r), tf.mul(g, dr))) as tf.Scalar;
-    }, this.state.encoderVars());
-    this.state.encoderOptimizer.applyGradients(grads as unknown as Parameters<tf.AdamOptimizer['applyGradients']>[0]);
-    tf.dispose(grads);
+    }, this.state.encoderTrainableVars());
+    this.state.applyEncoderGradients(grads);
     value.dispose();
     const v = await kept.v!.data(); // sync point: one per step
     kept.v!.dispose();
@@ -163,7 +199,7 @@ export class CrateLoopModel implements LoopModel {
    * first view alone (no per-class log-determinants in the backward pass).
    */
   private async invariantWarmupStep(x: tf.Tensor4D, b: TrainBatch, mem: { z: Float32Array; labels: Int32Array; m: number } | null): Promise<StepStats> {
-    const g = this.recipe.warmupGamma;
+    const g = mem && this.recipe.laterWarmupGamma >= 0 ? this.recipe.laterWarmupGamma : this.recipe.warmupGamma;
     const lam = this.recipe.invarianceWeight;
     const eps2 = this.warmupEps2();
     const shape = this.cfg.imageShape;
@@ -197,9 +233,8 @@ export class CrateLoopModel implements LoopModel {
           terms.push(tf.mul(-this.recipe.distillWeight, tf.mean(tf.sum(tf.square(tf.sub(z, target)), 1))));
         }
         return tf.neg(tf.addN(terms)) as tf.Scalar;
-      }, this.state.encoderVars());
-      this.state.encoderOptimizer.applyGradients(grads as unknown as Parameters<tf.AdamOptimizer['applyGradients']>[0]);
-      tf.dispose(grads);
+      }, this.state.encoderTrainableVars());
+      this.state.applyEncoderGradients(grads);
       value.dispose();
       if (kept.a1) {
         const rest = kept.v!;
@@ -239,6 +274,7 @@ export class CrateLoopModel implements LoopModel {
   }
 
   async loopStep(b: TrainBatch): Promise<StepStats> {
+    this.phaseRates('loop');
     const x = this.batchTensor(b);
     const full = this.replay;
     // a subset of the memory rows for this step (recipe memPerBatch), gathered from the task's replay set
@@ -304,9 +340,8 @@ export class CrateLoopModel implements LoopModel {
         const anchor = tf.mean(tf.sum(tf.square(tf.sub(zhatMem, rep.anchorTarget!)), 1));
         kept.enc = tf.keep(tf.stack([t.T, t.deltaRZ, t.deltaRZhat, t.pair, anchor]) as tf.Tensor1D);
         return tf.add(tf.neg(t.T), tf.mul(rep.anchorWeight, anchor)) as tf.Scalar;
-      }, this.state.encoderVars());
-      this.state.encoderOptimizer.applyGradients(grads as unknown as Parameters<tf.AdamOptimizer['applyGradients']>[0]);
-      tf.dispose(grads);
+      }, this.state.encoderTrainableVars());
+      this.state.applyEncoderGradients(grads);
       value.dispose();
       xHat.dispose();
     }
@@ -337,7 +372,14 @@ export class CrateLoopModel implements LoopModel {
   }
 
   setLrScale(scale: number): void {
+    this.lrScale = scale;
     this.state.setLearningRates(this.recipe.lrEncoder * scale, this.recipe.lrDecoder * scale);
+  }
+
+  /** Learning rates of a phase: the loop moves the encoder at loopEncoderLrScale of its warm-up rate (two time scales). */
+  private phaseRates(phase: 'warmup' | 'loop'): void {
+    const enc = phase === 'loop' ? this.recipe.loopEncoderLrScale : 1;
+    this.state.setLearningRates(this.recipe.lrEncoder * this.lrScale * enc, this.recipe.lrDecoder * this.lrScale);
   }
 
   async exportState(): Promise<Map<string, TensorRecord>> {
@@ -389,6 +431,7 @@ export class CrateLoopModel implements LoopModel {
 
   dispose(): void {
     this.setReplay(null, null);
+    this.setNullSpace(null);
     this.state.dispose();
   }
 }

@@ -2,6 +2,7 @@
 // crateLoopModel.ts implements it on top of models/ (CRATE encoder/decoder, closed-loop step, MCR² warm-up); tests can
 // implement it with anything. Keeping the runner behind this seam keeps tensor lifetimes in one file.
 import type { TensorRecord } from '../store/checkpoints';
+import type { ActivationBasis } from '../../models/training/nullSpace';
 
 export interface StepStats {
   lossEncoder: number;
@@ -53,6 +54,10 @@ export interface LoopModel {
   setReplay(mem: MemoryReplay | null, xMem: Float32Array | null): void;
   /** One closed-loop step (encoder up, decoder down) with the replay set by setReplay. */
   loopStep(b: TrainBatch): Promise<StepStats>;
+  /** Inputs of the encoder's linear head for n images: (n, dim) (null-space learning; optional). */
+  headInputs?(x: Float32Array, n: number): Promise<{ a: Float32Array; dim: number }>;
+  /** Learn only the head, in the null space of this basis of old classes' head inputs (null: no restriction; optional). */
+  setNullSpace?(basis: ActivationBasis | null): void;
   /** Scale both learning rates relative to the recipe's base rates. */
   setLrScale(scale: number): void;
   /** Parameters of both networks ('enc/…', 'dec/…') and both optimiser states ('opt/…'). */

@@ -4,6 +4,7 @@ import { sampleStructuredMemory } from './subspaceAdapter';
 import { fitNearestSubspace, type SubspaceModel } from './subspaceAdapter';
 import type { TensorRecord } from '../store/checkpoints';
 import { mapRows, mapSubspace, type DriftMap } from './driftMap';
+import { extendActivationBasis, type ActivationBasis } from '../../models/training/nullSpace';
 
 export interface ClassMemory {
   cls: number;
@@ -28,7 +29,15 @@ export interface MemoryOptions {
 
 export class MemoryBank {
   readonly classes = new Map<number, ClassMemory>();
+  /** span of the encoder head's inputs of every class learned so far (recipe nullSpaceEnergy; null when off) */
+  activations: ActivationBasis | null = null;
   constructor(readonly featureDim: number) {}
+
+  /** Add the directions of a task's head inputs a (n, dim) that the activation basis lacks (energy: fraction kept). */
+  extendActivations(a: Float32Array, n: number, dim: number, energy: number): ActivationBasis {
+    this.activations = extendActivationBasis(this.activations, a, n, dim, energy);
+    return this.activations;
+  }
 
   /** Distil one class from its features (n, F) and append it (replaces an existing entry: a review round). */
   addClass(cls: number, features: Float32Array, n: number, o: MemoryOptions, seed: number): ClassMemory {
@@ -113,6 +122,7 @@ export class MemoryBank {
   bytes(): number {
     let b = 0;
     for (const e of this.classes.values()) b += (e.z.length + e.mean.length + e.basis.length + e.sigma.length) * 4 + e.m * 4;
+    if (this.activations) b += this.activations.U.length * 4;
     return b;
   }
 
@@ -126,6 +136,8 @@ export class MemoryBank {
       out.set(`${p}/basis`, { shape: [F, e.r], dtype: 'float32', data: e.basis });
       out.set(`${p}/sigma`, { shape: [e.sigma.length], dtype: 'float32', data: e.sigma });
     }
+    const a = this.activations;
+    if (a && a.k > 0) out.set(`${prefix}/activations`, { shape: [a.dim, a.k], dtype: 'float32', data: a.U });
     return out;
   }
 
@@ -146,6 +158,8 @@ export class MemoryBank {
         r: basis.shape[1],
       });
     }
+    const a = t.get(`${prefix}/activations`);
+    if (a) bank.activations = { U: a.data as Float32Array, dim: a.shape[0], k: a.shape[1] };
     return bank;
   }
 }

@@ -10,6 +10,9 @@ export interface Recipe {
   lrDecoder: number;
   /** multiplier on both learning rates for tasks after the first (small steps keep old features where memory says). */
   laterLrScale: number;
+  /** encoder learning rate in the closed-loop phases relative to the warm-up's (1 = same). The loop exists to teach
+   *  the decoder; a slower encoder keeps what the invariance warm-up built (two time-scale updates, Heusel et al. 2017). */
+  loopEncoderLrScale: number;
   /** Adam β₁ (bench README: 0.9 beat i-CTRL's 0.5 for CRATE) and β₂. */
   beta1: number;
   beta2: number;
@@ -23,6 +26,9 @@ export interface Recipe {
    *  γ = 1 is MCR²; γ < 1 weighs expansion over compression, so features learned from the first classes alone stay
    *  spread instead of collapsing onto one subspace per class. */
   warmupGamma: number;
+  /** γ of the warm-ups of later tasks that replay memory (−1 = warmupGamma). With null-space learning the old classes
+   *  cannot move, so later tasks can afford the supervised objective: new classes compact and away from old ones. */
+  laterWarmupGamma: number;
   /** ε² of those warm-ups' coding rates (0 = eps2). */
   warmupEps2: number;
   /** invariance term of the warm-ups (the first task's, and later ones when laterWarmupEpochs > 0): two views of every image, each moved by up to ±augShift pixels, and
@@ -49,6 +55,10 @@ export interface Recipe {
    *  σ = 0.3 (semantic drift compensation, Yu et al. 2020); 3 one affine map f₀ → f fitted on the new images (ridge
    *  toward the identity) applied to each old class's mean, vectors and principal directions (driftMap.ts). */
   driftCompensation: number;
+  /** later tasks learn only the encoder's linear head, and only in the null space of the head inputs of every class
+   *  learned before (Gradient Projection Memory, Saha et al. 2021): the basis keeps this fraction of those inputs'
+   *  energy, so old classes' features stay where their memory says while new ones move (0 = off: every weight learns). */
+  nullSpaceEnergy: number;
   /** structured memory (SPEC §5.2): principal directions per class, top samples per direction, samples drawn per direction. */
   memDirections: number;
   memExplore: number;
@@ -79,12 +89,14 @@ export const DEFAULT_RECIPE: Readonly<Recipe> = Object.freeze({
   lrEncoder: 1e-3,
   lrDecoder: 1e-3,
   laterLrScale: 0.03,
+  loopEncoderLrScale: 1,
   beta1: 0.9,
   beta2: 0.999,
   lambdaNew: 10,
   epochs: 4,
   warmupEpochs: 20,
   warmupGamma: 0,
+  laterWarmupGamma: -1,
   warmupEps2: 1,
   invarianceWeight: 50,
   augShift: 2,
@@ -94,6 +106,7 @@ export const DEFAULT_RECIPE: Readonly<Recipe> = Object.freeze({
   anchorWeight: 1000,
   anchorToMemory: false,
   driftCompensation: 2,
+  nullSpaceEnergy: 0,
   memDirections: 12,
   memExplore: 40,
   memPerDirection: 30,
@@ -139,6 +152,7 @@ export function resolveRecipe(overrides: Partial<Recipe> = {}, quick = false): R
       if (typeof v !== 'boolean') throw new Error(`recipe: '${k}' must be true or false, got ${JSON.stringify(v)}`);
       continue;
     }
+    if (key === 'laterWarmupGamma' && v === -1) continue;
     if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw new Error(`recipe: '${k}' must be a finite number ≥ 0, got ${JSON.stringify(v)}`);
     if (INT_FIELDS.has(key) && !Number.isInteger(v)) throw new Error(`recipe: '${k}' must be an integer, got ${v}`);
     if (POSITIVE.has(key) && v <= 0) throw new Error(`recipe: '${k}' must be > 0, got ${v}`);
@@ -146,6 +160,7 @@ export function resolveRecipe(overrides: Partial<Recipe> = {}, quick = false): R
   const clean = Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined)) as Partial<Recipe>;
   const r: Recipe = { ...DEFAULT_RECIPE, ...(quick ? QUICK_OVERRIDES : {}), ...clean };
   if (r.driftCompensation > 3) throw new Error(`recipe: 'driftCompensation' must be 0 (off), 1 (memory), 2 (new images, mean shift) or 3 (new images, affine map), got ${r.driftCompensation}`);
+  if (r.nullSpaceEnergy > 1) throw new Error(`recipe: 'nullSpaceEnergy' is a fraction of energy in [0, 1] (0 = off), got ${r.nullSpaceEnergy}`);
   if (r.beta1 >= 1 || r.beta2 >= 1) throw new Error(`recipe: Adam betas must be < 1, got ${r.beta1}, ${r.beta2}`);
   if (r.invarianceWeight > 0 && r.augShift === 0) throw new Error("recipe: 'invarianceWeight' needs 'augShift' ≥ 1 (two views that differ)");
   if (r.epochs + r.warmupEpochs === 0) throw new Error('recipe: epochs and warmupEpochs are both 0: nothing would be learned');

@@ -22,6 +22,8 @@ import { fitDriftMap } from './driftMap';
 
 /** Ridge of the linear drift map, relative to the probes' mean variance (driftMap.ts); 0.1 keeps it near identity where probes are thin. */
 const DRIFT_MAP_RIDGE = 0.1;
+/** images of a task whose head inputs extend the null-space basis (recipe nullSpaceEnergy) */
+const NULL_SPACE_ROWS = 400;
 
 export type Phase = 'start' | 'warmup' | 'loop' | 'finalize';
 
@@ -446,6 +448,8 @@ export class CurriculumRunner {
       );
     } else this.d.model.setReplay(null, null);
     this.d.model.setLrScale((this.later() ? this.d.recipe.laterLrScale : 1) * this.lrScale);
+    // recipe nullSpaceEnergy: later tasks learn the head only, away from old classes' head inputs
+    this.d.model.setNullSpace?.(this.later() && this.d.recipe.nullSpaceEnergy > 0 && !this.d.recipe.noMemory ? this.memory.activations : null);
     this.perm = null;
   }
 
@@ -635,6 +639,18 @@ export class CurriculumRunner {
     for (const c of t.classes) {
       const rows = pick(zNew, t.data.y, F, c);
       this.memory.addClass(c, rows.z, rows.n, memOpts, hashSeed(this.d.run.seed, 7, c));
+    }
+
+    // 1b. the span of the new classes' head inputs joins the null-space basis (a seeded subset of ≤ 400 images: the
+    // basis grows from an n×n eigenproblem on the host)
+    if (r.nullSpaceEnergy > 0 && !r.noMemory && this.d.model.headInputs) {
+      const keep = t.data.n <= NULL_SPACE_ROWS ? Array.from({ length: t.data.n }, (_, i) => i) : [...new EngineRng(hashSeed(this.d.run.seed, 13, this.pos.task)).permutation(t.data.n).slice(0, NULL_SPACE_ROWS)].sort((p, q) => p - q);
+      const S = this.d.model.imageSize;
+      const xs = new Float32Array(keep.length * S);
+      keep.forEach((i, j) => xs.set(t.data.x.subarray(i * S, (i + 1) * S), j * S));
+      const { a, dim } = await this.d.model.headInputs(xs, keep.length);
+      const b = this.memory.extendActivations(a, keep.length, dim, r.nullSpaceEnergy);
+      this.log('info', `null space: old classes' head inputs span ${b.k} of ${dim} directions`);
     }
 
     // 2. frozen-encoder baseline: keep the encoder of the first task and only add memory afterwards

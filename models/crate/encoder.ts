@@ -84,8 +84,8 @@ function runEncoder(p: ParamMap, cfg: CrateConfig, x: tf.Tensor4D, clsOnly: bool
   return z;
 }
 
-/** Pooled, normalised head output of final tokens (B, N+1, d) or of the class token alone (B, d) → (B, F). */
-function head(p: ParamMap, cfg: CrateConfig, z: tf.Tensor3D | tf.Tensor2D): tf.Tensor2D {
+/** The head's input: LN(pool(tokens)) of final tokens (B, N+1, d) or of the class token alone (B, d) → (B, headInputDim). */
+function headIn(p: ParamMap, cfg: CrateConfig, z: tf.Tensor3D | tf.Tensor2D): tf.Tensor2D {
   return tf.tidy(() => {
     let h: tf.Tensor2D;
     if (z.rank === 2) {
@@ -99,11 +99,24 @@ function head(p: ParamMap, cfg: CrateConfig, z: tf.Tensor3D | tf.Tensor2D): tf.T
             ? tf.reshape(tf.slice(z, [0, 1, 0], [b, n1 - 1, d]), [b, (n1 - 1) * d]) // patch tokens side by side (B, N·d)
             : tf.mean(tf.slice(z, [0, 1, 0], [b, n1 - 1, d]), 1); // mean of patch tokens (B, d)
     }
-    const f = dense(layerNormP(p, 'enc/ln', h, cfg.layerNormEps), param(p, 'enc/head/W')); // (B, F)
+    return layerNormP(p, 'enc/ln', h, cfg.layerNormEps) as tf.Tensor2D;
+  });
+}
+
+/** Pooled, normalised head output of final tokens (B, N+1, d) or of the class token alone (B, d) → (B, F). */
+function head(p: ParamMap, cfg: CrateConfig, z: tf.Tensor3D | tf.Tensor2D): tf.Tensor2D {
+  return tf.tidy(() => {
+    const f = dense(headIn(p, cfg, z), param(p, 'enc/head/W')); // (B, F)
     // F.normalize: divide by max(‖f‖, 1e-12)
     const norm = tf.maximum(tf.norm(f, 'euclidean', 1, true), 1e-12); // (B, 1)
     return tf.div(f, norm) as tf.Tensor2D;
   });
+}
+
+/** The input of the linear head for images x: (B, headInputDim) (null-space learning keeps old classes' span of it). */
+export function headInput(p: ParamMap, cfg: CrateConfig, x: tf.Tensor4D): tf.Tensor2D {
+  checkImages(cfg, x, 'headInput');
+  return tf.tidy(() => headIn(p, cfg, runEncoder(p, cfg, x, cfg.pool === 'cls') as tf.Tensor3D | tf.Tensor2D));
 }
 
 /** f(x): images (B, C, H, W) in [-1, 1] → features (B, F) with unit rows. */

@@ -48,6 +48,15 @@ function makeAdam(lr: number, loop: LoopConfig): tf.AdamOptimizer {
   return tf.train.adam(lr, loop.beta1, loop.beta2, loop.adamEpsilon);
 }
 
+/**
+ * A restriction of the encoder's updates (null-space learning of later tasks, nullSpace.ts): only `trainable` learn, and
+ * each step of those is replaced by project(name, step) after Adam has proposed it.
+ */
+export interface EncoderConstraint {
+  readonly trainable: readonly string[];
+  project(name: string, step: tf.Tensor): tf.Tensor;
+}
+
 /** Owns the encoder and decoder weights and their two Adam optimisers (CTRL: separate optimisers for f and g). */
 export class LoopState {
   readonly cfg: CrateConfig;
@@ -56,6 +65,7 @@ export class LoopState {
   readonly dec: ParamMap;
   private optEnc: tf.AdamOptimizer;
   private optDec: tf.AdamOptimizer;
+  private constraint: EncoderConstraint | null = null;
   private disposed = false;
 
   /** Fresh weights from `seed` (encoder seed, decoder seed + 1) unless `weights` are given (ownership moves here). */
@@ -76,6 +86,44 @@ export class LoopState {
   }
   encoderVars(): tf.Variable[] {
     return [...this.enc.values()];
+  }
+  /** The encoder weights that learn under the current constraint (all without one). */
+  encoderTrainableVars(): tf.Variable[] {
+    if (!this.constraint) return this.encoderVars();
+    return this.constraint.trainable.map((n) => {
+      const v = this.enc.get(n);
+      if (!v) throw new Error(`encoder constraint: no encoder parameter '${n}'`);
+      return v;
+    });
+  }
+  /** Restrict the encoder's updates (null: every weight learns freely). The caller keeps ownership of the constraint. */
+  setEncoderConstraint(c: EncoderConstraint | null): void {
+    if (c) for (const n of c.trainable) if (!this.enc.has(n)) throw new Error(`encoder constraint: no encoder parameter '${n}'`);
+    this.constraint = c;
+  }
+  /** Adam step of the encoder on gradients of encoderTrainableVars(), projected by the constraint; frees the gradients. */
+  applyEncoderGradients(grads: tf.NamedTensorMap): void {
+    const c = this.constraint;
+    if (!c) {
+      applyAndFree(this.optEnc, grads);
+      return;
+    }
+    // TF.js Adam keeps its moments by position in the gradient list, so it always gets every encoder weight in
+    // ParamMap order (zeros for the fixed ones); what the step does to the fixed weights is then undone.
+    const trainable = new Set(c.trainable);
+    const full: tf.NamedTensorMap = {};
+    const before = new Map<string, tf.Tensor>();
+    for (const [name, v] of this.enc) {
+      full[v.name] = grads[v.name] ?? tf.zerosLike(v);
+      before.set(name, tf.clone(v));
+    }
+    applyAndFree(this.optEnc, full);
+    for (const [name, v] of this.enc) {
+      const b = before.get(name)!;
+      if (trainable.has(name)) tf.tidy(() => v.assign(tf.add(b, c.project(name, tf.sub(v, b)))));
+      else v.assign(b);
+    }
+    tf.dispose([...before.values()]);
   }
   decoderVars(): tf.Variable[] {
     return [...this.dec.values()];
@@ -301,8 +349,8 @@ export async function closedLoopStep(
       const terms = encoderTerms(state, b); // (4,)
       kept.enc = tf.keep(terms);
       return tf.neg(tf.slice(terms, [0], [1]).reshape([])) as tf.Scalar;
-    }, state.encoderVars());
-    applyAndFree(state.encoderOptimizer, grads);
+    }, state.encoderTrainableVars());
+    state.applyEncoderGradients(grads);
     value.dispose();
   }
 
@@ -362,9 +410,9 @@ export async function mcr2Step(
   checkBatch('mcr2Step', cfg, x, labels, numClasses);
   const { value, grads } = state.encoderOptimizer.computeGradients(
     () => tf.neg(rateReduction(encode(enc, cfg, x), labels, numClasses, loop.eps2)) as tf.Scalar,
-    state.encoderVars(),
+    state.encoderTrainableVars(),
   );
-  applyAndFree(state.encoderOptimizer, grads);
+  state.applyEncoderGradients(grads);
   const loss = (await value.data())[0]; // sync point: one per step
   value.dispose();
   return { deltaRZ: -loss, loss };
