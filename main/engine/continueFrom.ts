@@ -10,6 +10,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { CrateConfig } from '../../models/crate/config';
+import { headInputDim } from '../../models/crate/params';
 import type { Dataset } from '../data/dataset';
 import { ExportError } from '../export/exportError';
 import { isExportDir, loadExport } from '../export/loadExport';
@@ -80,6 +81,11 @@ async function fromExport(dir: string, what: string): Promise<ContinuationSource
     memory.classes.set(p.cls, { cls: p.cls, z: p.z, m: p.m, mean: p.mean, basis: p.basis, sigma: p.sigma, r: p.r });
   }
   if (!memory.classes.size) throw new UsageError(`--from ${what}: ${path.join(dir, 'memory.json')} holds no class`);
+  if (e.activations) {
+    const dim = headInputDim(e.config);
+    if (e.activations.dim !== dim) throw new UsageError(`--from ${what}: ${path.join(dir, 'activations.npy')} has ${e.activations.dim} rows, the encoder head takes ${dim} inputs`);
+    memory.activations = e.activations;
+  }
   return {
     kind: 'export', dir, runId: e.runId, preset: e.preset, config: e.config, classNames: [...e.classNames],
     known: [...memory.classes.keys()].sort((a, b) => a - b), weights, memory, classifier: e.classifier,

@@ -140,6 +140,7 @@ export class CurriculumRunner {
       if (!e) throw new Error(`continueFrom: the source's memory has no class ${c}`);
       mem.classes.set(c, e);
     }
+    mem.activations = s.memory.activations; // the span of the known classes' head inputs (null-space learning)
     this.memory = mem;
     this.classifier = s.classifier;
   }
@@ -472,6 +473,8 @@ export class CurriculumRunner {
       xMem = await this.d.model.decode(mem.z, mem.m); // X_mem = g(Z_mem), decoded once per task and frozen
       if (this.d.recipe.anchorWeight > 0 || this.d.recipe.driftCompensation === 1) zAnchor = await this.d.model.encode(xMem, mem.m); // f₀(X_mem)
     }
+    if (this.d.recipe.nullSpaceEnergy > 0 && this.later() && !this.d.recipe.noMemory && old.length && !this.memory.activations)
+      this.log('warn', `null space: the classes known before this run came without the span of their head inputs (an export folder keeps only features), so task ${this.pos.task + 1} learns without protecting them`);
     this.pos = { ...this.pos, epoch: 0, batch: 0, taskStep: 0, phase: 'warmup' };
     this.enterTask(xMem, zAnchor);
     if (this.warmupEpochs() === 0) this.pos.phase = 'loop';

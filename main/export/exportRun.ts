@@ -150,6 +150,7 @@ async function writeExport(dir: string, src: ExportSource, req: ExportRequest, o
         stats: src.memoryStats,
         classifier: src.classifier,
         memory: src.memory,
+        activations: src.activations,
         runId: src.runId,
         preset: src.preset,
       }),

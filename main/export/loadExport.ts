@@ -30,6 +30,8 @@ export interface LoadedExport {
   dec: ParamMap;
   classifier: SubspaceModel;
   memory: { z: Float32Array; labels: Int32Array; m: number; perClass: LoadedClassMemory[] };
+  /** span of the head inputs of the learned classes (null-space learning), when the export has one */
+  activations: { U: Float32Array; dim: number; k: number } | null;
   classNames: string[];
   preset: string;
   runId: string | null;
@@ -88,6 +90,7 @@ export async function loadExport(dir: string): Promise<LoadedExport> {
     dec,
     classifier: mem.classifier,
     memory: { z: mem.memory.features, labels: mem.memory.labels, m: mem.memory.labels.length, perClass },
+    activations: mem.activations ?? null,
     classNames: json.classNames,
     preset: json.preset,
     runId: mem.runId ?? null,

@@ -14,6 +14,7 @@
  *   classifier_bases.npy  (k', F, r') float32  the classifier's U_j
  *   classifier_sigma.npy  (k', r')   float32
  *   classifier_classes.npy (k')      int32
+ *   activations.npy       (D, K)     float32   runs with null-space learning only: basis of the head inputs of the learned classes
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -39,12 +40,14 @@ export interface MemoryExportData {
   /** the lab's nearest-subspace classifier */
   classifier: MemoryClassifier;
   memory: MemoryBank;
+  /** (dim, k) span of the encoder head's inputs of the learned classes (null-space learning), when the run kept one */
+  activations?: { U: Float32Array; dim: number; k: number } | null;
   runId?: string;
   preset?: string;
 }
 
 type GroupKey = 'means' | 'bases' | 'sigma' | 'classes';
-type ArrayKey = GroupKey | `classifier_${GroupKey}` | 'features' | 'labels';
+type ArrayKey = GroupKey | `classifier_${GroupKey}` | 'features' | 'labels' | 'activations';
 
 interface ArrayEntry {
   file: string;
@@ -63,7 +66,7 @@ export interface MemoryJson {
   rank: number;
   classNames: string[];
   classes: { index: number; name: string; memoryRows: number }[];
-  arrays: Record<ArrayKey, ArrayEntry>;
+  arrays: Record<Exclude<ArrayKey, 'activations'>, ArrayEntry> & { activations?: ArrayEntry };
   classifierRank: number;
   residual: string;
 }
@@ -96,6 +99,10 @@ export function writeMemoryExport(dir: string, data: MemoryExportData): string[]
     ['labels', { dtype: '<i4', shape: [M], data: memory.labels }, 'class index of each memory feature'],
     ...groupArrays(classifier, 'classifier_', 'nearest-subspace classifier'),
   ];
+  const act = data.activations;
+  if (act && act.k > 0) {
+    arrays.push(['activations', { dtype: '<f4', shape: [act.dim, act.k], data: act.U }, 'orthonormal basis of the encoder head inputs of the learned classes (columns); later tasks learn in its null space']);
+  }
   const entries = {} as MemoryJson['arrays'];
   const files: string[] = [];
   for (const [key, arr, description] of arrays) {
@@ -179,8 +186,15 @@ export function readMemoryExport(dir: string): MemoryExportData & { json: Memory
   if (features.dtype !== '<f4' || labels.dtype !== '<i4' || features.shape[1] !== F || features.shape[0] !== labels.shape[0]) {
     throw new Error(`${jsonFile}: features must be float32 (M, ${F}) and labels int32 (M)`);
   }
+  let activations: MemoryExportData['activations'] = null;
+  if (json.arrays.activations) {
+    const a = load('activations');
+    if (a.dtype !== '<f4' || a.shape.length !== 2) throw new Error(`${jsonFile}: activations must be a float32 (dim, k) matrix`);
+    activations = { U: a.data as Float32Array, dim: a.shape[0], k: a.shape[1] };
+  }
   return {
     json,
+    activations,
     classNames: json.classNames,
     stats: group(''),
     classifier: group('classifier_'),

@@ -29,6 +29,8 @@ export interface ExportSource {
   memory: MemoryBank;
   /** per-class statistics of the memory (mean, basis, singular values when the class was learned) */
   memoryStats: SubspaceModel;
+  /** span of the encoder head's inputs of the learned classes (recipe nullSpaceEnergy), when the run kept one */
+  activations: { U: Float32Array; dim: number; k: number } | null;
   classNames: string[];
   /** small JSON summary of the training (metadata_props, model.json) */
   summary: Record<string, unknown>;
@@ -74,6 +76,7 @@ export async function loadRunSource(runsRoot: string, runId: string): Promise<Ex
     classifier,
     memory,
     memoryStats,
+    activations: activationsOf(tensors),
     classNames,
     summary: summaryOf(run, knowledge, ck.payload.step),
     parityInputs: (count) => parityImages(run, config, count),
@@ -109,6 +112,11 @@ function memoryOf(t: Map<string, TensorRecord>, F: number, where: string): Memor
     at += p.shape[0];
   });
   return { features, labels };
+}
+
+function activationsOf(t: Map<string, TensorRecord>): ExportSource['activations'] {
+  const a = t.get('mem/activations');
+  return a ? { U: a.data as Float32Array, dim: a.shape[0], k: a.shape[1] } : null;
 }
 
 function memoryStatsOf(t: Map<string, TensorRecord>, F: number, where: string): SubspaceModel {

@@ -93,6 +93,32 @@ describe('train --from an export', () => {
     await expect(createRun(deps, { req: { ...TINY_REQUEST, from: unfinished.runId }, recipe: TINY_RECIPE })).rejects.toThrow(/not finished/);
   }, 300_000);
 
+  it('null-space learning: the span of the known classes\' head inputs goes into the export and on into the continued run', async () => {
+    const root = tempRoot('continue-null');
+    roots.push(root);
+    const { runner: source } = await tinyRun(root, { nullSpaceEnergy: 0.99 }, { tasks: 1 });
+    await source.start();
+    expect(source.status).toBe('finished');
+    const basis = source.memory.activations!;
+    expect(basis.k).toBeGreaterThan(0);
+    source.dispose();
+    const exp = await exportRun(root, { runId: source.runId, what: 'all', format: 'tfjs' });
+    const json = JSON.parse(fs.readFileSync(path.join(exp.outDir, 'memory.json'), 'utf8'));
+    expect(json.arrays.activations.shape).toEqual([basis.dim, basis.k]);
+    const { deps, events } = await tinyDeps(root);
+    const runner = await createRun(deps, { req: { ...TINY_REQUEST, preset: '', from: exp.outDir, order: [0, 1, 2, 3] }, recipe: { ...TINY_RECIPE, nullSpaceEnergy: 0.99 } });
+    expect(runner.memory.activations!.k).toBe(basis.k);
+    expect(Array.from(runner.memory.activations!.U)).toEqual(Array.from(basis.U));
+    await runner.start();
+    expect(runner.status, runner.lastMessage).toBe('finished');
+    // the basis grew with the new classes, and no task learned without it
+    expect(runner.memory.activations!.k).toBeGreaterThanOrEqual(basis.k);
+    const logs = events.filter((e) => e.type === 'log').map((e) => (e as { message: string }).message);
+    expect(logs.some((m) => /without protecting/.test(m))).toBe(false);
+    expect(logs.some((m) => /null space: old classes' head inputs span/.test(m))).toBe(true);
+    runner.dispose();
+  }, 300_000);
+
   it('CLI: --from a missing folder exits with code 2 and says what is missing', () => {
     const root = tempRoot('continue-cli');
     roots.push(root);
