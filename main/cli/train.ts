@@ -69,6 +69,7 @@ interface TrainOpts extends CommonOpts {
   anchorToMemory?: boolean;
   driftCompensation?: number;
   nullSpace?: number;
+  recon?: number;
   loopEncoderLrScale?: number;
   laterWarmupGamma?: number;
   batch?: number;
@@ -106,6 +107,7 @@ function recipeFrom(o: TrainOpts): Partial<Recipe> {
     anchorToMemory: o.anchorToMemory,
     driftCompensation: o.driftCompensation,
     nullSpaceEnergy: o.nullSpace,
+    reconWeight: o.recon,
     loopEncoderLrScale: o.loopEncoderLrScale,
     laterWarmupGamma: o.laterWarmupGamma,
     batchSize: o.batch,
@@ -385,6 +387,7 @@ export function registerTrainCommands(program: Command): void {
     .option('--drift-compensation <k>', 'after each later task, move old classes\' statistics by their estimated drift: 0 off, 1 decoded memory, 2 new images (SDC mean shift), 3 new images (affine map)', int)
     .option('--later-warmup-gamma <x>', 'γ of later tasks\' warm-ups with memory (default: --warmup-gamma)', num)
     .option('--loop-encoder-lr-scale <x>', 'encoder learning rate in the closed loop relative to the warm-up (1 = same)', num)
+    .option('--recon <w>', 'decoder: weight of the pixel reconstruction ‖g(f(x)) − x‖², also trained during warm-ups (0 = off)', num)
     .option('--null-space <energy>', 'later tasks learn only the head, in the null space of old classes\' head inputs kept to this energy fraction, e.g. 0.97 (0 = off)', num)
     .option('--later-warmup-epochs <n>', 'supervised MCR² epochs (new classes + memory vectors) before each later loop', int)
     .option('--batch <n>', 'images per step', posInt)

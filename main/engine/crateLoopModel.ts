@@ -7,7 +7,7 @@ import { decode } from '../../models/crate/decoder';
 import { encode, encodeDiagnostics, headInput } from '../../models/crate/encoder';
 import { disposeParams, initEncoderParams, type ParamMap } from '../../models/crate/params';
 import { closedLoopObjective, codingRate, rateReduction } from '../../models/losses/rateReduction';
-import { closedLoopStep, LoopState, mcr2Step, type ReplayMemory } from '../../models/training/closedLoop';
+import { closedLoopStep, LoopState, mcr2Step, pixelError, reconstructionStep, type ReplayMemory } from '../../models/training/closedLoop';
 import { resolveLoopConfig } from '../../models/training/config';
 import { projectOutOf, type ActivationBasis } from '../../models/training/nullSpace';
 import type { TensorRecord } from '../store/checkpoints';
@@ -70,6 +70,7 @@ export class CrateLoopModel implements LoopModel {
       beta1: recipe.beta1,
       beta2: recipe.beta2,
       lambdaNew: recipe.lambdaNew,
+      reconWeight: recipe.reconWeight,
     });
     this.state = new LoopState(cfg, loop, seed);
   }
@@ -138,6 +139,18 @@ export class CrateLoopModel implements LoopModel {
   }
 
   async warmupStep(b: TrainBatch, mem: { z: Float32Array; labels: Int32Array; m: number } | null): Promise<StepStats> {
+    const s = await this.encoderWarmupStep(b, mem);
+    if (this.recipe.reconWeight <= 0) return s;
+    // the decoder learns to draw the images while the encoder warms up (recipe reconWeight)
+    const x = this.batchTensor(b);
+    try {
+      return { ...s, lossDecoder: await reconstructionStep(this.state, x) };
+    } finally {
+      x.dispose();
+    }
+  }
+
+  private async encoderWarmupStep(b: TrainBatch, mem: { z: Float32Array; labels: Int32Array; m: number } | null): Promise<StepStats> {
     this.phaseRates('warmup');
     const x = this.batchTensor(b);
     try {
@@ -357,7 +370,8 @@ export class CrateLoopModel implements LoopModel {
         const replay = encode(enc, cfg, decode(dec, cfg, rep.zMem));
         const zhatMem = tf.slice(Zhat, [n, 0], [m, cfg.featureDim]) as tf.Tensor2D;
         const old = closedLoopObjective(replay, zhatMem, rep.yMem, b.k, this.recipe.eps2);
-        return tf.add(t.T, old.pair) as tf.Scalar;
+        const rec = this.recipe.reconWeight > 0 ? tf.mul(this.recipe.reconWeight, pixelError(xh, x)) : tf.scalar(0);
+        return tf.addN([t.T, old.pair, rec]) as tf.Scalar;
       }, this.state.decoderVars());
       this.state.decoderOptimizer.applyGradients(grads as unknown as Parameters<tf.AdamOptimizer['applyGradients']>[0]);
       tf.dispose(grads);

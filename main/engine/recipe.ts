@@ -16,6 +16,9 @@ export interface Recipe {
   /** Adam β₁ (bench README: 0.9 beat i-CTRL's 0.5 for CRATE) and β₂. */
   beta1: number;
   beta2: number;
+  /** weight of the pixel reconstruction mean((g(f(x)) − x)²) for the decoder, in the loop and (decoder steps) in the
+   *  warm-ups (0 = pure CTRL: the decoder learns only in the loop, from rate reduction). */
+  reconWeight: number;
   /** λ on the new-class paired terms when memory is replayed (i-CTRL mnist.yaml LAMBD = 10). */
   lambdaNew: number;
   /** closed-loop epochs per task over the task's new-class images. */
@@ -93,6 +96,7 @@ export const DEFAULT_RECIPE: Readonly<Recipe> = Object.freeze({
   beta1: 0.9,
   beta2: 0.999,
   lambdaNew: 10,
+  reconWeight: 0,
   epochs: 4,
   warmupEpochs: 20,
   warmupGamma: 0,

@@ -310,12 +310,36 @@ function decoderLoss(state: LoopState, b: Batch, zNew: tf.Tensor2D): tf.Scalar {
   const Z = mem ? (tf.concat([zNew, mem.zMem]) as tf.Tensor2D) : zNew; // (n+m, F)
   const Zhat = encode(enc, cfg, mem ? (tf.concat([xHat, mem.xMem]) as tf.Tensor4D) : xHat); // (n+m, F)
   const t = closedLoopObjective(Z, Zhat, b.yAll, b.numClasses, loop.eps2, { pairWeights: w });
-  if (!mem) return t.T;
+  const T = loop.reconWeight > 0 ? (tf.add(t.T, tf.mul(loop.reconWeight, pixelError(xHat, b.x))) as tf.Scalar) : t.T;
+  if (!mem) return T;
   // old classes: memory replayed through the current decoder must re-encode where f(xMem) lands
   const replay = encode(enc, cfg, decode(dec, cfg, mem.zMem)); // (m, F)
   const zhatMem = tf.slice(Zhat, [b.x.shape[0], 0], [mem.yMem.length, cfg.featureDim]) as tf.Tensor2D; // (m, F)
   const old = closedLoopObjective(replay, zhatMem, mem.yMem, b.numClasses, loop.eps2);
-  return tf.add(t.T, old.pair) as tf.Scalar;
+  return tf.add(T, old.pair) as tf.Scalar;
+}
+
+/** mean((x̂ − x)²) over images and pixels. */
+export function pixelError(xHat: tf.Tensor4D, x: tf.Tensor4D): tf.Scalar {
+  return tf.mean(tf.square(tf.sub(xHat, x))) as tf.Scalar;
+}
+
+/**
+ * A decoder step on the pixel reconstruction alone, reconWeight·mean((g(f(X)) − X)²) with f held fixed: it trains g
+ * while the encoder warms up, so the decoder is not a few loop steps old when the first memory is decoded.
+ */
+export async function reconstructionStep(state: LoopState, x: tf.Tensor4D): Promise<number> {
+  const { cfg, loop, enc, dec } = state;
+  const z = tf.tidy(() => encode(enc, cfg, x));
+  const { value, grads } = state.decoderOptimizer.computeGradients(
+    () => tf.mul(loop.reconWeight, pixelError(decode(dec, cfg, z), x)) as tf.Scalar,
+    state.decoderVars(),
+  );
+  applyAndFree(state.decoderOptimizer, grads);
+  z.dispose();
+  const v = (await value.data())[0]; // sync point: one per step
+  value.dispose();
+  return v;
 }
 
 export type StepPhases = 'both' | 'encoder' | 'decoder';

@@ -17,6 +17,10 @@ export interface LoopConfig {
   readonly adamEpsilon: number;
   /** λ on the new-class paired terms when memory is replayed (i-CTRL mnist.yaml LAMBD = 10; cifar10.yaml 8). */
   readonly lambdaNew: number;
+  /** Weight of the pixel reconstruction mean((g(f(X)) − X)²) in the decoder's loss (0 = pure CTRL). Rate reduction
+   *  asks g only for images whose features match as sets; the pixel term makes g(Z_mem) look like the old images, so
+   *  that f(g(Z_mem)) can stand in for them when the encoder moves. */
+  readonly reconWeight: number;
 }
 
 export const DEFAULT_LOOP_CONFIG: LoopConfig = Object.freeze({
@@ -27,6 +31,7 @@ export const DEFAULT_LOOP_CONFIG: LoopConfig = Object.freeze({
   beta2: 0.999,
   adamEpsilon: 1e-8,
   lambdaNew: 10,
+  reconWeight: 0,
 });
 
 /** Defaults with overrides; rejects unknown keys and non-positive / non-finite values. */

@@ -6,7 +6,7 @@
  * (`extendActivationBasis`, host float64: it runs once per task) and later updates are projected out of it
  * (`projectOutOf`). Only activations' directions are kept, never the images.
  */
-import * as tf from '@tensorflow/tfjs-core';
+import * as tf from '@tensorflow/tfjs';
 import { symEig } from '../subspace/linalg';
 
 export interface ActivationBasis {

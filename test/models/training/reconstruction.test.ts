@@ -1,0 +1,62 @@
+// The decoder's pixel reconstruction term (LoopConfig.reconWeight): its value inside the decoder loss against a float64
+// sum computed here, and the warm-up's reconstruction step (g learns, f stays).
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { resolveConfig } from '../../../models/crate/config';
+import { decode } from '../../../models/crate/decoder';
+import { encode } from '../../../models/crate/encoder';
+import { LoopState, evaluateClosedLoop, reconstructionStep } from '../../../models/training/closedLoop';
+import { resolveLoopConfig } from '../../../models/training/config';
+import { noLeak, randomArray, useBackend } from '../crate/backends';
+
+const cfg = resolveConfig('tiny');
+const N = 16;
+const labels = Int32Array.from({ length: N }, (_, i) => i % 2);
+
+/** float64 mean((g(f(x)) − x)²) from the networks' outputs */
+function pixelError64(state: LoopState, x: tf.Tensor4D): number {
+  const xh = tf.tidy(() => decode(state.dec, cfg, encode(state.enc, cfg, x)));
+  const a = xh.dataSync();
+  const b = x.dataSync();
+  xh.dispose();
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += (a[i] - b[i]) ** 2;
+  return s / a.length;
+}
+
+describe('decoder reconstruction term', () => {
+  beforeAll(async () => {
+    await useBackend('cpu');
+  });
+
+  it('adds reconWeight · mean((g(f(X)) − X)²) to the decoder loss and nothing to the encoder objective', async () => {
+    const x = tf.tensor4d(randomArray(N * 64, 21), [N, 1, 8, 8]);
+    const plain = new LoopState(cfg, resolveLoopConfig({ reconWeight: 0 }), 9);
+    const withRecon = new LoopState(cfg, resolveLoopConfig({ reconWeight: 7 }), 9); // same seed: same weights
+    const a = await evaluateClosedLoop(plain, x, labels, 2);
+    const b = await evaluateClosedLoop(withRecon, x, labels, 2);
+    const expected = 7 * pixelError64(plain, x);
+    expect(expected).toBeGreaterThan(0.01);
+    expect(b.decoderLoss - a.decoderLoss).toBeCloseTo(expected, 3);
+    expect(b.T).toBeCloseTo(a.T, 5);
+    plain.dispose();
+    withRecon.dispose();
+    x.dispose();
+  });
+
+  it('the reconstruction step lowers the pixel error, moves only the decoder, and frees its tensors', async () => {
+    const x = tf.tensor4d(randomArray(N * 64, 22), [N, 1, 8, 8]);
+    const state = new LoopState(cfg, resolveLoopConfig({ reconWeight: 1, lrDecoder: 1e-2 }), 3);
+    const enc0 = [...state.enc.values()].map((v) => v.dataSync().slice());
+    const e0 = pixelError64(state, x);
+    const first = await reconstructionStep(state, x); // creates Adam's moments
+    expect(first).toBeCloseTo(e0, 4);
+    await noLeak(async () => {
+      for (let i = 0; i < 20; i++) await reconstructionStep(state, x);
+    });
+    expect(pixelError64(state, x)).toBeLessThan(0.8 * e0);
+    [...state.enc.values()].forEach((v, i) => expect(Array.from(v.dataSync())).toEqual(Array.from(enc0[i])));
+    state.dispose();
+    x.dispose();
+  });
+});
