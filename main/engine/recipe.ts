@@ -92,7 +92,7 @@ export const DEFAULT_RECIPE: Readonly<Recipe> = Object.freeze({
   lrEncoder: 1e-3,
   lrDecoder: 1e-3,
   laterLrScale: 0.03,
-  loopEncoderLrScale: 1,
+  loopEncoderLrScale: 0.3,
   beta1: 0.9,
   beta2: 0.999,
   lambdaNew: 10,

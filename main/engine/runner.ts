@@ -460,7 +460,9 @@ export class CurriculumRunner {
 
   private async startTask(): Promise<void> {
     const classes = this.tasks[this.pos.task];
-    if ((this.d.recipe.driftCompensation >= 2 || this.d.recipe.distillWeight > 0) && this.later() && !this.d.recipe.noMemory) {
+    // the no-memory baseline gets the probes too: compensating drift from the new images needs no replay, and a
+    // baseline without it would be weaker than a careful learner without memory
+    if ((this.d.recipe.driftCompensation >= 2 || this.d.recipe.distillWeight > 0) && this.later()) {
       const data = this.d.data.subset('train', classes); // f₀ of the new images: drift probes for compensateDrift
       this.driftProbe = { task: this.pos.task, z0: await this.d.model.encode(data.x, data.n), n: data.n };
     }

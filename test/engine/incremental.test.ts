@@ -34,6 +34,7 @@ const SETTING = {
   augShift: 0,
   laterWarmupEpochs: 0,
   driftCompensation: 0,
+  loopEncoderLrScale: 1,
 };
 
 /** Every Float32Array reachable from the learner's state (not its data source), with where it was found. */

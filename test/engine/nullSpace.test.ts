@@ -109,10 +109,11 @@ describe('MemoryBank activation basis', () => {
 });
 
 describe('recipe: null space and the loop encoder rate', () => {
-  it('defaults off / 1, and rejects values it cannot use', () => {
+  it('defaults (null space off, the loop\'s encoder at 0.3× its warm-up rate), and rejects values it cannot use', () => {
     const r = resolveRecipe({});
     expect(r.nullSpaceEnergy).toBe(0);
-    expect(r.loopEncoderLrScale).toBe(1);
+    expect(r.loopEncoderLrScale).toBe(0.3);
+    expect(resolveRecipe({}, true).loopEncoderLrScale).toBe(0.3);
     expect(r.laterWarmupGamma).toBe(-1);
     expect(resolveRecipe({ nullSpaceEnergy: 0.97 }).nullSpaceEnergy).toBe(0.97);
     expect(() => resolveRecipe({ nullSpaceEnergy: 1.5 })).toThrow(/nullSpaceEnergy/);
