@@ -8,7 +8,7 @@ import { CrateLoopModel } from './crateLoopModel';
 import { DataSource } from './dataSource';
 import { accuracyOf, concatRows, mergeFits } from './evaluate';
 import { MemoryBank } from './memoryBank';
-import { resolveRecipe, type Recipe } from './recipe';
+import { resolveStoredRecipe, type Recipe } from './recipe';
 import { UsageError } from './session';
 import { fitNearestSubspace } from './subspaceAdapter';
 
@@ -30,7 +30,7 @@ export async function evaluateRun(runsRoot: string, runId: string): Promise<Eval
   const ck = readLatestCheckpoint(runDir);
   if (!ck) throw new UsageError(`run ${runId} has no valid checkpoint yet`, 'not-found');
   const cfg = (run.config as { model: CrateConfig }).model;
-  const recipe: Recipe = resolveRecipe((run.config as { recipe: Partial<Recipe> }).recipe);
+  const recipe: Recipe = resolveStoredRecipe((run.config as { recipe: Partial<Recipe> }).recipe);
   const state = ck.payload.state as { classNames: string[] };
   const memory = MemoryBank.fromTensors('mem', cfg.featureDim, ck.payload.tensors, state.classNames.map((_, i) => i));
   const seen = [...memory.classes.keys()];

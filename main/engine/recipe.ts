@@ -145,6 +145,23 @@ const INT_FIELDS = new Set<keyof Recipe>([
 const BOOL_FIELDS = new Set<keyof Recipe>(['baselines', 'noMemory', 'freezeAfterFirst', 'anchorToMemory']);
 const POSITIVE = new Set<keyof Recipe>(['eps2', 'batchSize', 'memDirections', 'memExplore', 'memPerDirection', 'subspaceRank', 'checkpointEvery', 'keep', 'logEvery']);
 
+/** For a run recorded before a field existed: the value that behaves as the code did without it (not today's default). */
+const BEFORE_FIELD: Readonly<Partial<Recipe>> = Object.freeze({
+  invarianceWeight: 0,
+  distillWeight: 0,
+  laterWarmupGamma: -1,
+  loopEncoderLrScale: 1,
+  nullSpaceEnergy: 0,
+  reconWeight: 0,
+});
+
+/** The recipe of a recorded run (run.json): a resumed or re-evaluated run keeps its behaviour under newer defaults. */
+export function resolveStoredRecipe(stored: Partial<Recipe>): Recipe {
+  const filled: Partial<Recipe> = { ...stored };
+  for (const [k, v] of Object.entries(BEFORE_FIELD) as [keyof Recipe, never][]) if (!(k in stored)) filled[k] = v;
+  return resolveRecipe(filled);
+}
+
 /** Defaults (+ quick) + overrides; rejects unknown keys and wrong types with a readable message. */
 export function resolveRecipe(overrides: Partial<Recipe> = {}, quick = false): Recipe {
   for (const [k, v] of Object.entries(overrides)) {

@@ -13,7 +13,7 @@ import { buildCurriculum } from './curriculum';
 import { DataSource } from './dataSource';
 import type { EventHub } from './events';
 import { FolderWatcher } from './folderWatcher';
-import { resolveRecipe, type Recipe } from './recipe';
+import { resolveRecipe, resolveStoredRecipe, type Recipe } from './recipe';
 import { CurriculumRunner } from './runner';
 import { loadContinuation, mergeClasses, type ContinuationSource, type FromRecord } from './continueFrom';
 import { appVersion } from './appVersion';
@@ -190,7 +190,7 @@ export async function openRun(deps: SessionDeps, runId: string): Promise<Curricu
   if (st && (st.status === 'running' || st.status === 'paused') && st.pid && st.pid !== process.pid && pidAlive(st.pid))
     throw new UsageError(`run ${runId} is active in process ${st.pid}; stop it first`, 'conflict');
   const cfg = (run.config as { model: CrateConfig }).model;
-  const recipe = resolveRecipe((run.config as { recipe: Partial<Recipe> }).recipe);
+  const recipe = resolveStoredRecipe((run.config as { recipe: Partial<Recipe> }).recipe);
   let ds = await loadDataset(run.data.spec, { ...dataOptions(cfg, recipe), seed: (run.config as { dataSplitSeed?: number }).dataSplitSeed ?? 10 });
   // a continued run indexes classes as the source did, new names appended (run.json holds the merged list)
   if (run.from) ds = mergeClasses({ classNames: run.data.classNames, known: run.from.known }, ds).data;

@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { CrateLoopModel } from '../../main/engine/crateLoopModel';
 import { MemoryBank } from '../../main/engine/memoryBank';
-import { resolveRecipe } from '../../main/engine/recipe';
+import { DEFAULT_RECIPE, resolveRecipe, resolveStoredRecipe } from '../../main/engine/recipe';
 import { resolveConfig } from '../../models/crate/config';
 import { fastBackend } from './helpers';
 
@@ -120,5 +120,17 @@ describe('recipe: null space and the loop encoder rate', () => {
     expect(() => resolveRecipe({ laterWarmupGamma: -0.5 })).toThrow(/laterWarmupGamma/);
     expect(resolveRecipe({ laterWarmupGamma: 1 }).laterWarmupGamma).toBe(1);
     expect(() => resolveRecipe({ loopEncoderLrScale: -1 })).toThrow(/loopEncoderLrScale/);
+  });
+
+  it('a run recorded before these fields existed resumes with the behaviour it had, not with today\'s defaults', () => {
+    const old: Record<string, unknown> = { ...DEFAULT_RECIPE };
+    for (const k of ['loopEncoderLrScale', 'nullSpaceEnergy', 'reconWeight', 'laterWarmupGamma']) delete old[k];
+    const r = resolveStoredRecipe(old);
+    expect(r.loopEncoderLrScale).toBe(1);
+    expect(r.nullSpaceEnergy).toBe(0);
+    expect(r.reconWeight).toBe(0);
+    // a recorded value wins
+    expect(resolveStoredRecipe({ ...old, loopEncoderLrScale: 0.3 }).loopEncoderLrScale).toBe(0.3);
+    expect(resolveStoredRecipe({ ...DEFAULT_RECIPE }).loopEncoderLrScale).toBe(DEFAULT_RECIPE.loopEncoderLrScale);
   });
 });
