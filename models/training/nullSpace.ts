@@ -20,7 +20,7 @@ export interface ActivationBasis {
  * Grow `prev` (null: empty) with the directions of the rows of `a` (n, dim) that it does not yet hold, until the
  * basis captures `energy` ∈ (0, 1] of ‖a‖²_F (GPM's threshold criterion; uncentred: the layer is linear).
  * The residual's directions come from the eigenvectors of its n×n Gram matrix, so n should stay in the hundreds.
- * `maxK` caps the basis (at most dim). Returns prev itself when it already captures enough.
+ * Returns prev itself when it already captures enough.
  */
 export function extendActivationBasis(
   prev: ActivationBasis | null,
@@ -28,7 +28,6 @@ export function extendActivationBasis(
   n: number,
   dim: number,
   energy: number,
-  maxK = dim,
 ): ActivationBasis {
   if (a.length !== n * dim) throw new Error(`extendActivationBasis: ${a.length} values are not ${n}×${dim}`);
   if (prev && prev.dim !== dim) throw new Error(`extendActivationBasis: basis has dim ${prev.dim}, activations ${dim}`);
@@ -58,7 +57,7 @@ export function extendActivationBasis(
   let residual = 0;
   for (let i = 0; i < r.length; i++) residual += r[i] * r[i];
   let captured = total - residual;
-  if (captured / total >= energy || k0 >= Math.min(maxK, dim)) return prev ?? { U: new Float32Array(0), dim, k: 0 };
+  if (captured / total >= energy || k0 >= dim) return prev ?? { U: new Float32Array(0), dim, k: 0 };
 
   // eigenvectors of R·Rᵀ (n×n) give R's right singular vectors v = Rᵀu/σ
   const g = new Float64Array(n * n);
@@ -71,7 +70,7 @@ export function extendActivationBasis(
   const { values, vectors } = symEig(g, n);
   const added: Float64Array[] = [];
   const floor = 1e-10 * total;
-  for (let c = 0; c < n && captured / total < energy && k0 + added.length < Math.min(maxK, dim); c++) {
+  for (let c = 0; c < n && captured / total < energy && k0 + added.length < dim; c++) {
     const lambda = values[c];
     if (!(lambda > floor)) break;
     const v = new Float64Array(dim);
