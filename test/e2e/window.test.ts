@@ -156,6 +156,9 @@ describe('the lab window with the real engine', () => {
 
     // the first task's accuracy-matrix row, and reconstructions
     await expect.poll(() => page.getByTestId('acc-row').count(), { timeout: 240_000 }).toBeGreaterThanOrEqual(1);
+    // the lab's own figures beside the baselines the task recorded
+    await expect.poll(() => page.getByTestId('baseline-row').count(), { timeout: 30_000 }).toBeGreaterThanOrEqual(2);
+    await expect(page.getByTestId('baselines').innerText()).resolves.toContain('this lab · from memory');
     await expect.poll(() => page.getByTestId('recon-row').count(), { timeout: 120_000 }).toBeGreaterThanOrEqual(1);
 
     // the 3D view: axes off so only points carry class colours, then read the pixels back

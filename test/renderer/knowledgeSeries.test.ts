@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { TaskRecord } from '../../preload/api';
-import { accuracyCurves, accuracyMatrix, layerSeries, perClassOverTasks } from '../../renderer/src/lib/knowledgeSeries';
+import { accuracyCurves, accuracyMatrix, baselineRows, layerSeries, perClassOverTasks } from '../../renderer/src/lib/knowledgeSeries';
 
 const rec = (task: number, seen: number[], accMemory: number[], extra: Partial<TaskRecord> = {}): TaskRecord => ({
   kind: 'task',
@@ -60,5 +60,18 @@ describe('knowledge series', () => {
     expect(sp[0]).toBe(0.3);
     expect(Number.isNaN(sp[1])).toBe(true);
     expect(layerSeries(undefined)).toEqual([[], [], []]);
+  });
+
+  it('baseline rows: the latest task\'s lab figures first, then each recorded baseline with lab − baseline in points', () => {
+    expect(baselineRows([])).toEqual([]);
+    const first = rec(0, [0, 1], [1, 1], { baselines: { frozenMemory: 0.4 } });
+    const last = rec(1, [0, 1, 2], [0.9, 0.8, 0.7], { baselines: { frozenMemory: 0.62, rawPixelLast: 0.7, noMemoryLastMemory: Number.NaN } });
+    const rows = baselineRows([last, first]); // out of order: the latest task counts
+    expect(rows.map((r) => r.key)).toEqual(['labMemory', 'labPaper', 'frozenMemory', 'rawPixelLast']); // NaN left out
+    expect(rows[0].value).toBeCloseTo(0.6); // accAllMemory of task 1
+    expect(rows[0].labMinus).toBeNull();
+    expect(rows[2].labMinus).toBeCloseTo(-2, 6); // 0.60 − 0.62 = −2 points
+    expect(rows[3].labMinus).toBeCloseTo(-10, 6);
+    expect(baselineRows([first]).find((r) => r.key === 'frozenMemory')!.labMinus).toBeCloseTo(10, 6);
   });
 });

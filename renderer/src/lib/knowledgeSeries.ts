@@ -70,3 +70,38 @@ export function layerSeries(rec: TaskRecord | undefined): [number[], number[], n
   const x = Array.from({ length: n }, (_, i) => i + 1);
   return [x, x.map((_, i) => rec.layerCompression[i] ?? Number.NaN), x.map((_, i) => rec.layerSparsity[i] ?? Number.NaN)];
 }
+
+export interface BaselineRow {
+  key: string;
+  label: string;
+  /** accuracy on every class seen so far, 0–1 */
+  value: number;
+  /** the lab's from-memory accuracy minus this one, in points (null for the lab's own rows) */
+  labMinus: number | null;
+}
+
+/** Labels of the baselines a task record may carry (runner: per task the frozen encoder, at the end the rest). */
+const BASELINES: readonly [key: string, label: string][] = [
+  ['frozenMemory', 'encoder frozen after the first task'],
+  ['noMemoryLastMemory', 'no memory replay · from memory'],
+  ['noMemoryLastPaper', 'no memory replay · paper protocol'],
+  ['randomEncoderLast', 'randomly initialised encoder'],
+  ['rawPixelLast', 'nearest subspace on raw pixels'],
+  ['accMemoryReplayed', 'old classes from replayed memory f(g(Z_mem))'],
+];
+
+/** The latest task's accuracy beside every baseline it records, lab rows first. */
+export function baselineRows(tasks: readonly TaskRecord[]): BaselineRow[] {
+  const last = [...tasks].sort((a, b) => a.task - b.task).at(-1);
+  if (!last) return [];
+  const lab = last.accAllMemory;
+  const rows: BaselineRow[] = [
+    { key: 'labMemory', label: 'this lab · from memory', value: lab, labMinus: null },
+    { key: 'labPaper', label: 'this lab · paper protocol', value: last.accAllPaper, labMinus: null },
+  ];
+  for (const [key, label] of BASELINES) {
+    const v = last.baselines?.[key];
+    if (v !== undefined && Number.isFinite(v)) rows.push({ key, label, value: v, labMinus: (lab - v) * 100 });
+  }
+  return rows.filter((r) => Number.isFinite(r.value));
+}

@@ -8,7 +8,7 @@ import { classCss } from '../lib/classColors';
 import { rgbCss, scaleValue, textOn, viridis } from '../lib/colorScale';
 import { className, fmtPct } from '../lib/format';
 import { absGram } from '../lib/gram';
-import { accuracyCurves, accuracyMatrix, layerSeries, perClassOverTasks, type PerClassField, type Protocol } from '../lib/knowledgeSeries';
+import { accuracyCurves, accuracyMatrix, baselineRows, layerSeries, perClassOverTasks, type PerClassField, type Protocol } from '../lib/knowledgeSeries';
 import { decodeWireTensor } from '../lib/wireTensor';
 import type { StepSeries } from '../state/runState';
 import { useStoreSelector } from '../state/useStore';
@@ -39,6 +39,9 @@ export function KnowledgeLog(): React.JSX.Element {
         </Card>
         <Card title="Accuracy over tasks" sub="average incremental and last accuracy, %">
           <AccuracyCurves tasks={tasks} />
+        </Card>
+        <Card title="Against the baselines" sub="latest task, every class seen so far; lab − baseline in points">
+          <BaselineTable tasks={tasks} />
         </Card>
         <Card title="Forgetting per class" sub="best earlier accuracy minus now, % (memory protocol)">
           <PerClassChart tasks={tasks} names={names} field="forgetting" scale={100} unit="%" yLabel="forgetting (%)" />
@@ -118,6 +121,26 @@ function AccuracyMatrixView({ tasks, names, protocol }: { tasks: TaskRecord[]; n
       </table>
       <ColorBar lo="0%" hi="100%" />
     </div>
+  );
+}
+
+function BaselineTable({ tasks }: { tasks: TaskRecord[] }): React.JSX.Element {
+  const rows = useMemo(() => baselineRows(tasks), [tasks]);
+  if (rows.length === 0) return <Empty>{NO_TASK}</Empty>;
+  return (
+    <table className="baselines" data-testid="baselines">
+      <tbody>
+        {rows.map((r) => (
+          <tr key={r.key} data-testid="baseline-row" className={r.labMinus === null ? 'lab' : ''}>
+            <th scope="row">{r.label}</th>
+            <td>{fmtPct(r.value)}</td>
+            <td className={r.labMinus === null ? 'muted' : r.labMinus >= 0 ? 'ok' : 'bad'}>
+              {r.labMinus === null ? '' : `${r.labMinus >= 0 ? '+' : '−'}${Math.abs(r.labMinus).toFixed(1)}`}
+            </td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
   );
 }
 
