@@ -65,9 +65,12 @@ describe('knowledge series', () => {
   it('baseline rows: the latest task\'s lab figures first, then each recorded baseline with lab − baseline in points', () => {
     expect(baselineRows([])).toEqual([]);
     const first = rec(0, [0, 1], [1, 1], { baselines: { frozenMemory: 0.4 } });
-    const last = rec(1, [0, 1, 2], [0.9, 0.8, 0.7], { baselines: { frozenMemory: 0.62, rawPixelLast: 0.7, noMemoryLastMemory: Number.NaN } });
+    const last = rec(1, [0, 1, 2], [0.9, 0.8, 0.7], { baselines: { accMemoryReplayed: 0.3, frozenMemory: 0.62, rawPixelLast: 0.7, noMemoryLastMemory: Number.NaN } });
     const rows = baselineRows([last, first]); // out of order: the latest task counts
-    expect(rows.map((r) => r.key)).toEqual(['labMemory', 'labPaper', 'frozenMemory', 'rawPixelLast']); // NaN left out
+    // lab rows, then baselines, then the lab's other readings of its memory; NaN left out
+    expect(rows.map((r) => r.key)).toEqual(['labMemory', 'labPaper', 'frozenMemory', 'rawPixelLast', 'accMemoryReplayed']);
+    expect(rows.map((r) => r.kind)).toEqual(['lab', 'lab', 'baseline', 'baseline', 'variant']);
+    expect(rows[4].labMinus).toBeNull(); // a variant of the lab is not a competitor
     expect(rows[0].value).toBeCloseTo(0.6); // accAllMemory of task 1
     expect(rows[0].labMinus).toBeNull();
     expect(rows[2].labMinus).toBeCloseTo(-2, 6); // 0.60 − 0.62 = −2 points

@@ -78,30 +78,34 @@ export interface BaselineRow {
   value: number;
   /** the lab's from-memory accuracy minus this one, in points (null for the lab's own rows) */
   labMinus: number | null;
+  /** 'lab': the lab's classifier; 'variant': the lab with old classes taken another way from memory; 'baseline' */
+  kind: 'lab' | 'variant' | 'baseline';
 }
 
-/** Labels of the baselines a task record may carry (runner: per task the frozen encoder, at the end the rest). */
-const BASELINES: readonly [key: string, label: string][] = [
-  ['frozenMemory', 'encoder frozen after the first task'],
-  ['noMemoryLastMemory', 'no memory replay · from memory'],
-  ['noMemoryLastPaper', 'no memory replay · paper protocol'],
-  ['randomEncoderLast', 'randomly initialised encoder'],
-  ['rawPixelLast', 'nearest subspace on raw pixels'],
-  ['accMemoryReplayed', 'old classes from replayed memory f(g(Z_mem))'],
+/** What a task record may carry beside the lab's figures (runner: per task the frozen encoder, at the end the rest). */
+const OTHERS: readonly [key: string, label: string, kind: 'variant' | 'baseline'][] = [
+  ['frozenMemory', 'encoder frozen after the first task', 'baseline'],
+  ['noMemoryLastMemory', 'no memory replay · from memory', 'baseline'],
+  ['noMemoryLastPaper', 'no memory replay · paper protocol', 'baseline'],
+  ['randomEncoderLast', 'randomly initialised encoder', 'baseline'],
+  ['rawPixelLast', 'nearest subspace on raw pixels', 'baseline'],
+  ['accMemoryVectors', 'this lab, old classes from the stored memory vectors', 'variant'],
+  ['accMemoryReplayed', 'this lab, old classes from replayed memory f(g(Z_mem))', 'variant'],
 ];
 
-/** The latest task's accuracy beside every baseline it records, lab rows first. */
+/** The latest task's accuracy beside every baseline it records: lab rows, baselines (with lab − baseline), variants. */
 export function baselineRows(tasks: readonly TaskRecord[]): BaselineRow[] {
   const last = [...tasks].sort((a, b) => a.task - b.task).at(-1);
   if (!last) return [];
   const lab = last.accAllMemory;
   const rows: BaselineRow[] = [
-    { key: 'labMemory', label: 'this lab · from memory', value: lab, labMinus: null },
-    { key: 'labPaper', label: 'this lab · paper protocol', value: last.accAllPaper, labMinus: null },
+    { key: 'labMemory', label: 'this lab · from memory', value: lab, labMinus: null, kind: 'lab' },
+    { key: 'labPaper', label: 'this lab · paper protocol', value: last.accAllPaper, labMinus: null, kind: 'lab' },
   ];
-  for (const [key, label] of BASELINES) {
-    const v = last.baselines?.[key];
-    if (v !== undefined && Number.isFinite(v)) rows.push({ key, label, value: v, labMinus: (lab - v) * 100 });
-  }
+  for (const kind of ['baseline', 'variant'] as const)
+    for (const [key, label, k] of OTHERS) {
+      const v = last.baselines?.[key];
+      if (k === kind && v !== undefined && Number.isFinite(v)) rows.push({ key, label, value: v, labMinus: kind === 'baseline' ? (lab - v) * 100 : null, kind });
+    }
   return rows.filter((r) => Number.isFinite(r.value));
 }

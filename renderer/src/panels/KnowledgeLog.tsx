@@ -40,7 +40,7 @@ export function KnowledgeLog(): React.JSX.Element {
         <Card title="Accuracy over tasks" sub="average incremental and last accuracy, %">
           <AccuracyCurves tasks={tasks} />
         </Card>
-        <Card title="Against the baselines" sub="latest task, every class seen so far; lab − baseline in points">
+        <Card title="Against the baselines" sub="latest task, every class seen so far; lab − baseline in points; last, the lab's other ways of reading its memory">
           <BaselineTable tasks={tasks} />
         </Card>
         <Card title="Forgetting per class" sub="best earlier accuracy minus now, % (memory protocol)">
@@ -131,7 +131,7 @@ function BaselineTable({ tasks }: { tasks: TaskRecord[] }): React.JSX.Element {
     <table className="baselines" data-testid="baselines">
       <tbody>
         {rows.map((r) => (
-          <tr key={r.key} data-testid="baseline-row" className={r.labMinus === null ? 'lab' : ''}>
+          <tr key={r.key} data-testid="baseline-row" className={`row-${r.kind}`}>
             <th scope="row">{r.label}</th>
             <td>{fmtPct(r.value)}</td>
             <td className={r.labMinus === null ? 'muted' : r.labMinus >= 0 ? 'ok' : 'bad'}>
