@@ -139,45 +139,39 @@ export class CrateLoopModel implements LoopModel {
   }
 
   async warmupStep(b: TrainBatch, mem: { z: Float32Array; labels: Int32Array; m: number } | null): Promise<StepStats> {
-    const s = await this.encoderWarmupStep(b, mem);
-    if (this.recipe.reconWeight <= 0) return s;
-    // the decoder learns to draw the images while the encoder warms up (recipe reconWeight)
+    this.phaseRates('warmup');
     const x = this.batchTensor(b);
     try {
-      return { ...s, lossDecoder: await reconstructionStep(this.state, x) };
+      const s = await this.encoderWarmupStep(x, b, mem);
+      // the decoder learns to draw the images while the encoder warms up (recipe reconWeight)
+      return this.recipe.reconWeight > 0 ? { ...s, lossDecoder: await reconstructionStep(this.state, x) } : s;
     } finally {
       x.dispose();
     }
   }
 
-  private async encoderWarmupStep(b: TrainBatch, mem: { z: Float32Array; labels: Int32Array; m: number } | null): Promise<StepStats> {
-    this.phaseRates('warmup');
-    const x = this.batchTensor(b);
-    try {
-      if (this.recipe.invarianceWeight > 0) return await this.invariantWarmupStep(x, b, mem && mem.m > 0 ? mem : null);
-      const spread = this.recipe.warmupGamma !== 1 || this.recipe.warmupEps2 > 0;
-      if ((!mem || mem.m === 0) && spread) return await this.spreadWarmupStep(x, b);
-      if (!mem || mem.m === 0) {
-        const r = await mcr2Step(this.state, x, b.labels, b.k);
-        return { lossEncoder: r.loss, lossDecoder: 0, T: r.deltaRZ, deltaRZ: r.deltaRZ, deltaRZhat: 0, pairTerm: 0 };
-      }
-      // old classes take part in ΔR through their fixed memory vectors: new subspaces are pushed away from them
-      const zMem = tf.tensor2d(mem.z, [mem.m, this.featureDim]);
-      const labels = new Int32Array(b.n + mem.m);
-      labels.set(b.labels);
-      labels.set(mem.labels, b.n);
-      const { value, grads } = this.state.encoderOptimizer.computeGradients(
-        () => tf.neg(rateReduction(tf.concat([encode(this.state.enc, this.cfg, x), zMem]) as tf.Tensor2D, labels, b.k, this.recipe.eps2)) as tf.Scalar,
-        this.state.encoderTrainableVars(),
-      );
-      this.state.applyEncoderGradients(grads);
-      zMem.dispose();
-      const loss = (await value.data())[0]; // sync point: one per step
-      value.dispose();
-      return { lossEncoder: loss, lossDecoder: 0, T: -loss, deltaRZ: -loss, deltaRZhat: 0, pairTerm: 0 };
-    } finally {
-      x.dispose();
+  private async encoderWarmupStep(x: tf.Tensor4D, b: TrainBatch, mem: { z: Float32Array; labels: Int32Array; m: number } | null): Promise<StepStats> {
+    if (this.recipe.invarianceWeight > 0) return await this.invariantWarmupStep(x, b, mem && mem.m > 0 ? mem : null);
+    const spread = this.recipe.warmupGamma !== 1 || this.recipe.warmupEps2 > 0;
+    if ((!mem || mem.m === 0) && spread) return await this.spreadWarmupStep(x, b);
+    if (!mem || mem.m === 0) {
+      const r = await mcr2Step(this.state, x, b.labels, b.k);
+      return { lossEncoder: r.loss, lossDecoder: 0, T: r.deltaRZ, deltaRZ: r.deltaRZ, deltaRZhat: 0, pairTerm: 0 };
     }
+    // old classes take part in ΔR through their fixed memory vectors: new subspaces are pushed away from them
+    const zMem = tf.tensor2d(mem.z, [mem.m, this.featureDim]);
+    const labels = new Int32Array(b.n + mem.m);
+    labels.set(b.labels);
+    labels.set(mem.labels, b.n);
+    const { value, grads } = this.state.encoderOptimizer.computeGradients(
+      () => tf.neg(rateReduction(tf.concat([encode(this.state.enc, this.cfg, x), zMem]) as tf.Tensor2D, labels, b.k, this.recipe.eps2)) as tf.Scalar,
+      this.state.encoderTrainableVars(),
+    );
+    this.state.applyEncoderGradients(grads);
+    zMem.dispose();
+    const loss = (await value.data())[0]; // sync point: one per step
+    value.dispose();
+    return { lossEncoder: loss, lossDecoder: 0, T: -loss, deltaRZ: -loss, deltaRZhat: 0, pairTerm: 0 };
   }
 
   /**

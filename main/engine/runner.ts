@@ -650,10 +650,7 @@ export class CurriculumRunner {
     // basis grows from an n×n eigenproblem on the host)
     if (r.nullSpaceEnergy > 0 && !r.noMemory && this.d.model.headInputs) {
       const keep = t.data.n <= NULL_SPACE_ROWS ? Array.from({ length: t.data.n }, (_, i) => i) : [...new EngineRng(hashSeed(this.d.run.seed, 13, this.pos.task)).permutation(t.data.n).slice(0, NULL_SPACE_ROWS)].sort((p, q) => p - q);
-      const S = this.d.model.imageSize;
-      const xs = new Float32Array(keep.length * S);
-      keep.forEach((i, j) => xs.set(t.data.x.subarray(i * S, (i + 1) * S), j * S));
-      const { a, dim } = await this.d.model.headInputs(xs, keep.length);
+      const { a, dim } = await this.d.model.headInputs(gatherRows(t.data.x, keep, this.d.model.imageSize), keep.length);
       const b = this.memory.extendActivations(a, keep.length, dim, r.nullSpaceEnergy);
       this.log('info', `null space: old classes' head inputs span ${b.k} of ${dim} directions`);
     }

@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import { type CrateConfig, validateConfig } from '../../models/crate/config';
 import { decoderSpecs, encoderSpecs, type ParamMap } from '../../models/crate/params';
 import type { SubspaceModel } from '../../models/subspace/nearestSubspace';
+import type { ActivationBasis } from '../../models/training/nullSpace';
 import { ExportError } from './exportError';
 import { toVariable, type HostWeights } from './hostWeights';
 import { readMemoryExport } from './memoryExport';
@@ -31,7 +32,7 @@ export interface LoadedExport {
   classifier: SubspaceModel;
   memory: { z: Float32Array; labels: Int32Array; m: number; perClass: LoadedClassMemory[] };
   /** span of the head inputs of the learned classes (null-space learning), when the export has one */
-  activations: { U: Float32Array; dim: number; k: number } | null;
+  activations: ActivationBasis | null;
   classNames: string[];
   preset: string;
   runId: string | null;

@@ -19,6 +19,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { decodeNpy, encodeNpy, type NpyArray } from './npy';
+import type { ActivationBasis } from '../../models/training/nullSpace';
 import { stackHead, type SubspaceHead } from './onnx/subspaceHead';
 
 export const MEMORY_SCHEMA_VERSION = 1;
@@ -41,7 +42,7 @@ export interface MemoryExportData {
   classifier: MemoryClassifier;
   memory: MemoryBank;
   /** (dim, k) span of the encoder head's inputs of the learned classes (null-space learning), when the run kept one */
-  activations?: { U: Float32Array; dim: number; k: number } | null;
+  activations?: ActivationBasis | null;
   runId?: string;
   preset?: string;
 }

@@ -12,6 +12,7 @@ import type { KnowledgeRecord, TaskRecord } from '../../preload/api';
 import type { CrateConfig } from '../../models/crate/config';
 import type { ParamMap } from '../../models/crate/params';
 import { fitNearestSubspace, type SubspaceModel } from '../../models/subspace/nearestSubspace';
+import type { ActivationBasis } from '../../models/training/nullSpace';
 import { readLatestCheckpoint, type TensorRecord } from '../store/checkpoints';
 import { isValidRunId, readKnowledge, readRunJson, readStatus, runDirOf, type RunJson } from '../store/runFiles';
 import { crateConfigOf, paramsOf } from './checkpointParams';
@@ -30,7 +31,7 @@ export interface ExportSource {
   /** per-class statistics of the memory (mean, basis, singular values when the class was learned) */
   memoryStats: SubspaceModel;
   /** span of the encoder head's inputs of the learned classes (recipe nullSpaceEnergy), when the run kept one */
-  activations: { U: Float32Array; dim: number; k: number } | null;
+  activations: ActivationBasis | null;
   classNames: string[];
   /** small JSON summary of the training (metadata_props, model.json) */
   summary: Record<string, unknown>;
