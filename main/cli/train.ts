@@ -74,6 +74,7 @@ interface TrainOpts extends CommonOpts {
   laterWarmupGamma?: number;
   batch?: number;
   pool?: 'cls' | 'mean' | 'flat';
+  featureDim?: number;
   maxPerClass?: number;
   anchor?: number;
   memDirections?: number;
@@ -293,7 +294,7 @@ async function train(o: TrainOpts, presetGiven: boolean): Promise<void> {
     const runner = await createRun(deps, {
       req: { data: o.data, preset, from: o.from, backend: o.backend, classesPerTask: o.classesPerTask, seed: o.seed, quick: !!o.quick, name: o.name, order, tasks: o.tasks, autonomous: true, watchDir: o.watch ? path.resolve(o.watch) : undefined },
       recipe: recipeFrom(o),
-      model: o.pool ? { pool: o.pool } : undefined,
+      model: o.pool || o.featureDim ? { ...(o.pool ? { pool: o.pool } : {}), ...(o.featureDim ? { featureDim: o.featureDim } : {}) } : undefined,
     });
     if (!o.json) process.stderr.write(`run ${runner.runId} in ${runner.runDir} (backend ${deps.backend.name})\n`);
     const names = () => (runner as unknown as { d: { data: { classNames: string[] } } }).d.data.classNames;
@@ -392,6 +393,7 @@ export function registerTrainCommands(program: Command): void {
     .option('--later-warmup-epochs <n>', 'supervised MCR² epochs (new classes + memory vectors) before each later loop', int)
     .option('--batch <n>', 'images per step', posInt)
     .addOption(new Option('--pool <kind>', 'feature pooling').choices(['cls', 'mean', 'flat']))
+    .option('--feature-dim <n>', 'size F of the feature z (default: the preset\'s)', posInt)
     .option('--max-per-class <n>', 'use at most N training images per class', posInt)
     .option('--anchor <w>', 'weight of the memory anchor ‖f(g(Z_mem)) − Z_mem‖² in later tasks', num)
     .option('--mem-directions <n>', 'memory: principal directions per class', posInt)

@@ -46,7 +46,7 @@ export interface LabServiceOptions {
 }
 
 /** StartRunRequest plus optional recipe/model overrides (CLI flags; the window sends plain requests). */
-export type StartRunRequestExt = StartRunRequest & { recipe?: Partial<Recipe>; model?: { pool?: 'cls' | 'mean' | 'flat' } };
+export type StartRunRequestExt = StartRunRequest & { recipe?: Partial<Recipe>; model?: { pool?: 'cls' | 'mean' | 'flat'; featureDim?: number } };
 
 const ok = <T>(value: T): Result<T> => ({ ok: true, value });
 

@@ -120,6 +120,8 @@ export async function createRun(deps: SessionDeps, o: NewRunOptions): Promise<Cu
       throw new UsageError(`--from ${req.from}: it was trained with preset '${src.preset}', not '${req.preset}'; leave --preset out (the source's config is used)`);
     if (o.model?.pool && o.model.pool !== src.config.pool)
       throw new UsageError(`--from ${req.from}: it pools features with '${src.config.pool}', not '${o.model.pool}'`);
+    if (o.model?.featureDim && o.model.featureDim !== src.config.featureDim)
+      throw new UsageError(`--from ${req.from}: its features have ${src.config.featureDim} dimensions, not ${o.model.featureDim}`);
   }
   validateRequest(src ? { ...req, preset: src.preset } : req);
   let cfg: CrateConfig;

@@ -19,7 +19,7 @@ describe('crate-lab train / runs / eval / resume', () => {
     const r = cli([
       'train', '--runs-root', root, '--preset', 'tiny', '--backend', 'wasm', '--tasks', '2', '--max-per-class', '60',
       '--warmup-epochs', '3', '--epochs', '1', '--batch', '40', '--mem-directions', '2', '--mem-explore', '10', '--mem-per-direction', '3',
-      '--rank', '3', '--json',
+      '--rank', '3', '--feature-dim', '12', '--json',
     ]);
     expect(r.code, r.stderr).toBe(0);
     const objs = r.lines.map((l) => JSON.parse(l) as Record<string, unknown>);
@@ -43,6 +43,8 @@ describe('crate-lab train / runs / eval / resume', () => {
     expect(s.elapsed_seconds).toBeGreaterThan(0);
     expect(s.samples_per_second).toBeGreaterThan(0);
     expect(s.backend).toBe('wasm');
+    const runJson = JSON.parse(fs.readFileSync(path.join(root, s.runId, 'run.json'), 'utf8')) as { config: { model: { featureDim: number } } };
+    expect(runJson.config.model.featureDim).toBe(12); // --feature-dim overrides the preset's 16, and eval/resume below read it back
     for (const k of ['rawPixelLast', 'randomEncoderLast', 'noMemoryLastMemory', 'frozenMemory', 'frozenPaper'])
       expect(s.baselines[k], k).toBeGreaterThanOrEqual(0);
 

@@ -87,6 +87,7 @@ describe('train --from an export', () => {
 
     // 4. bad input: a preset that is not the source's, a source that is not finished
     await expect(createRun(deps, { req: { ...TINY_REQUEST, preset: 'mnist-s', from: exp.outDir }, recipe: TINY_RECIPE })).rejects.toThrow(/preset 'tiny', not 'mnist-s'/);
+    await expect(createRun(deps, { req: { ...TINY_REQUEST, preset: '', from: exp.outDir }, recipe: TINY_RECIPE, model: { featureDim: 32 } })).rejects.toThrow(/16 dimensions, not 32/);
     const { runner: unfinished } = await tinyRun(root, {}, { tasks: 1 });
     unfinished.dispose();
     await expect(createRun(deps, { req: { ...TINY_REQUEST, from: unfinished.runId }, recipe: TINY_RECIPE })).rejects.toThrow(UsageError);
