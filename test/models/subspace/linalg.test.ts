@@ -9,8 +9,8 @@ function randomSymmetric(k: number, seed: number): Float64Array {
   return a;
 }
 
-describe('symEig (Jacobi)', () => {
-  it.each([2, 10, 40])('reconstructs A = VΛVᵀ with orthonormal V for a random %i×%i matrix', (k) => {
+describe('symEig (ml-matrix, symmetric path)', () => {
+  it.each([2, 10, 40, 256])('reconstructs A = VΛVᵀ with orthonormal V for a random symmetric matrix, k = %i', (k) => {
     const a = randomSymmetric(k, k);
     const { values, vectors: v } = symEig(a, k);
     let err = 0;
