@@ -84,6 +84,9 @@ export interface PresetInfo {
   name: string;
   description: string;
   imageShape: [number, number, number]; // [C, H, W]
+  /** feature size F and pooling of the network a new run of this preset trains (preset + engine defaults) */
+  featureDim: number;
+  pool: 'cls' | 'mean' | 'flat';
   encoderParams: number;
   decoderParams: number;
 }

@@ -132,16 +132,20 @@ async function models(opts: { json?: boolean }): Promise<void> {
   const { initBackend } = await import('../engine/backends');
   const config = await import('../../models/crate/config');
   const params = await import('../../models/crate/params');
+  const { engineConfig } = await import('../engine/modelDefaults');
   // Counting allocates the weights once; cpu keeps that independent of the machine's GPU.
   await initBackend('cpu');
   const descriptions = (config as { PRESET_DESCRIPTIONS?: Record<string, string> }).PRESET_DESCRIPTIONS ?? {};
-  const infos: PresetInfo[] = Object.entries(config.PRESETS).map(([name, cfg]) => {
+  const infos: PresetInfo[] = Object.keys(config.PRESETS).map((name) => {
+    const cfg = engineConfig(name); // what a run trains, not the bare preset
     const enc = params.initEncoderParams(cfg, 0);
     const dec = params.initDecoderParams(cfg, 0);
     const info: PresetInfo = {
       name,
       description: descriptions[name] ?? '',
       imageShape: [cfg.imageShape[0], cfg.imageShape[1], cfg.imageShape[2]],
+      featureDim: cfg.featureDim,
+      pool: cfg.pool,
       encoderParams: params.countParams(enc),
       decoderParams: params.countParams(dec),
     };
@@ -153,10 +157,10 @@ async function models(opts: { json?: boolean }): Promise<void> {
     return;
   }
   const w = Math.max(6, ...infos.map((i) => i.name.length));
-  process.stdout.write(`${'preset'.padEnd(w)}  ${'image'.padEnd(9)}  ${'encoder'.padStart(10)}  ${'decoder'.padStart(10)}  description\n`);
+  process.stdout.write(`${'preset'.padEnd(w)}  ${'image'.padEnd(9)}  ${'F'.padStart(4)}  ${'pool'.padEnd(4)}  ${'encoder'.padStart(10)}  ${'decoder'.padStart(10)}  description\n`);
   for (const i of infos) {
     process.stdout.write(
-      `${i.name.padEnd(w)}  ${i.imageShape.join('x').padEnd(9)}  ${i.encoderParams.toLocaleString('en-US').padStart(10)}  ` +
+      `${i.name.padEnd(w)}  ${i.imageShape.join('x').padEnd(9)}  ${String(i.featureDim).padStart(4)}  ${i.pool.padEnd(4)}  ${i.encoderParams.toLocaleString('en-US').padStart(10)}  ` +
         `${i.decoderParams.toLocaleString('en-US').padStart(10)}  ${i.description}\n`,
     );
   }

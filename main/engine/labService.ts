@@ -24,6 +24,7 @@ import type {
 } from '../../preload/api';
 import { PRESET_DESCRIPTIONS, PRESETS } from '../../models/crate/config';
 import { countSpecs, decoderSpecs, encoderSpecs } from '../../models/crate/params';
+import { engineConfig } from './modelDefaults';
 import { DataError } from '../data/dataError';
 import { RunIndex } from '../store/runIndex';
 import { isValidRunId, pidAlive, readMetrics, readKnowledge, readRunJson, readStatus, runDirOf, summarizeRun } from '../store/runFiles';
@@ -145,13 +146,18 @@ export async function createLabService(opts: LabServiceOptions): Promise<LabServ
 
     presets: () =>
       guard(async (): Promise<PresetInfo[]> =>
-        Object.entries(PRESETS).map(([name, cfg]) => ({
-          name,
-          description: PRESET_DESCRIPTIONS[name] ?? name,
-          imageShape: [...cfg.imageShape] as [number, number, number],
-          encoderParams: countSpecs(encoderSpecs(cfg)),
-          decoderParams: countSpecs(decoderSpecs(cfg)),
-        })),
+        Object.keys(PRESETS).map((name) => {
+          const cfg = engineConfig(name); // what a run trains, not the bare preset
+          return {
+            name,
+            description: PRESET_DESCRIPTIONS[name] ?? name,
+            imageShape: [...cfg.imageShape] as [number, number, number],
+            featureDim: cfg.featureDim,
+            pool: cfg.pool,
+            encoderParams: countSpecs(encoderSpecs(cfg)),
+            decoderParams: countSpecs(decoderSpecs(cfg)),
+          };
+        }),
       ),
 
     inspectData: (spec: string) =>

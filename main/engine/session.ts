@@ -3,7 +3,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { BackendName, GpuAdapterInfo, StartRunRequest } from '../../preload/api';
-import { PRESETS, resolveConfig, type CrateConfig } from '../../models/crate/config';
+import { PRESETS, type CrateConfig } from '../../models/crate/config';
 import { loadDataset, type Dataset } from '../data/dataset';
 import type { RunIndex } from '../store/runIndex';
 import { createRunDir, newRunId, pidAlive, readRunJson, readStatus, runDirOf, RUN_FORMAT_VERSION, type RunJson } from '../store/runFiles';
@@ -17,6 +17,7 @@ import { resolveRecipe, resolveStoredRecipe, type Recipe } from './recipe';
 import { CurriculumRunner } from './runner';
 import { loadContinuation, mergeClasses, type ContinuationSource, type FromRecord } from './continueFrom';
 import { appVersion } from './appVersion';
+import { engineConfig } from './modelDefaults';
 
 /** A request the user can fix (bad flag, unknown preset, busy run): reported as 'bad-request' / exit code 2. */
 export class UsageError extends Error {
@@ -40,11 +41,6 @@ export interface SessionDeps {
   index: RunIndex;
   backend: BackendInfo;
 }
-
-/** Model overrides the engine applies on top of a preset (recorded in run.json). Flat pooling: docs/RECIPE.md (with
- *  the invariance warm-up it keeps where each token is, and features from the first task carry over to later classes). */
-export const ENGINE_MODEL_DEFAULTS: Partial<CrateConfig> = { pool: 'flat' };
-
 
 const adapterText = (a: GpuAdapterInfo | null) => (a ? [a.vendor, a.architecture, a.description].filter(Boolean).join(' ') : null);
 
@@ -127,7 +123,7 @@ export async function createRun(deps: SessionDeps, o: NewRunOptions): Promise<Cu
   let cfg: CrateConfig;
   let recipe: Recipe;
   try {
-    cfg = src ? src.config : resolveConfig(req.preset, { ...ENGINE_MODEL_DEFAULTS, ...(o.model ?? {}) });
+    cfg = src ? src.config : engineConfig(req.preset, o.model ?? {});
     // a continued run's old classes have no training images here: the in-run baselines need them
     recipe = resolveRecipe({ ...(o.recipe ?? {}), ...(src ? { baselines: false } : {}) }, req.quick);
   } catch (e) {

@@ -202,7 +202,7 @@ export function SetupPanel({
         <label className="field-row">
           <span>Preset</span>
           <select value={form.preset} onChange={(e) => set('preset', e.target.value)} disabled={!presets}>
-            {(presets ?? [{ name: form.preset, description: '', imageShape: [1, 1, 1], encoderParams: 0, decoderParams: 0 }]).map((p) => (
+            {(presets ?? [{ name: form.preset, description: '', imageShape: [1, 1, 1], featureDim: 0, pool: 'flat', encoderParams: 0, decoderParams: 0 }]).map((p) => (
               <option key={p.name} value={p.name}>
                 {p.name}
               </option>
@@ -210,7 +210,7 @@ export function SetupPanel({
           </select>
           {preset && (
             <span className="note">
-              {preset.description} · {preset.imageShape.join('×')} input · {(preset.encoderParams / 1000).toFixed(1)}k enc /{' '}
+              {preset.description} · {preset.imageShape.join('×')} input · features z ∈ ℝ<sup>{preset.featureDim}</sup> ({preset.pool} pooling) · {(preset.encoderParams / 1000).toFixed(1)}k enc /{' '}
               {(preset.decoderParams / 1000).toFixed(1)}k dec params
             </span>
           )}
