@@ -43,11 +43,11 @@ describe('LabService', () => {
     if (sys.ok) expect(sys.value.chosen).toBe('wasm');
     const presets = await svc.presets();
     expect(presets.ok && presets.value.map((p) => p.name)).toContain('tiny');
-    // the network a run trains: flat pooling over 16 tokens of width 128 and F = 256, not the bare preset (cls, F = 128)
+    // the network a run trains: flat pooling over 16 tokens of width 128, not the bare preset's class token
     const digits = presets.ok ? presets.value.find((p) => p.name === 'mnist-s') : undefined;
-    expect(digits).toMatchObject({ featureDim: 256, pool: 'flat' });
+    expect(digits).toMatchObject({ featureDim: 128, pool: 'flat' });
     const bare = countSpecs(encoderSpecs(PRESETS['mnist-s']));
-    expect(digits!.encoderParams - bare).toBe(16 * 128 * 256 - 128 * 128 + 2 * (16 * 128 - 128)); // head W and its LayerNorm
+    expect(digits!.encoderParams - bare).toBe((16 - 1) * 128 * 128 + 2 * (16 * 128 - 128)); // head W and its LayerNorm see 16 tokens
     const bad = await svc.startRun({ ...TINY_REQUEST, preset: 'nope' });
     expect(bad).toMatchObject({ ok: false, error: { code: 'bad-request' } });
     const badData = await svc.startRun({ ...TINY_REQUEST, data: 'idx:/no/such' });

@@ -128,7 +128,7 @@ export class MemoryHost implements Host {
   presets: LabApi['presets'] = async () => {
     const p: PresetInfo[] = [
       { name: 'tiny', description: 'Smoke-test size: 1 layer, width 32', imageShape: [1, 12, 12], featureDim: 16, pool: 'flat', encoderParams: 9_000, decoderParams: 8_500 },
-      { name: 'mnist-s', description: 'MNIST-sized CRATE, patch 7', imageShape: [1, 28, 28], featureDim: 256, pool: 'flat', encoderParams: 420_000, decoderParams: 400_000 },
+      { name: 'mnist-s', description: 'MNIST-sized CRATE, patch 7', imageShape: [1, 28, 28], featureDim: 128, pool: 'flat', encoderParams: 420_000, decoderParams: 400_000 },
       { name: 'cifar-s', description: 'CIFAR-sized CRATE, patch 4', imageShape: [3, 32, 32], featureDim: 128, pool: 'flat', encoderParams: 1_200_000, decoderParams: 1_100_000 },
     ];
     return ok(p);
