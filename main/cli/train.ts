@@ -70,6 +70,9 @@ interface TrainOpts extends CommonOpts {
   driftCompensation?: number;
   nullSpace?: number;
   recon?: number;
+  decoderEpochs?: number;
+  decoderBatch?: number;
+  decoderLr?: number;
   loopEncoderLrScale?: number;
   laterWarmupGamma?: number;
   batch?: number;
@@ -109,6 +112,9 @@ function recipeFrom(o: TrainOpts): Partial<Recipe> {
     driftCompensation: o.driftCompensation,
     nullSpaceEnergy: o.nullSpace,
     reconWeight: o.recon,
+    decoderEpochs: o.decoderEpochs,
+    decoderBatch: o.decoderBatch,
+    decoderLr: o.decoderLr,
     loopEncoderLrScale: o.loopEncoderLrScale,
     laterWarmupGamma: o.laterWarmupGamma,
     batchSize: o.batch,
@@ -389,6 +395,9 @@ export function registerTrainCommands(program: Command): void {
     .option('--later-warmup-gamma <x>', 'γ of later tasks\' warm-ups with memory (default: --warmup-gamma)', num)
     .option('--loop-encoder-lr-scale <x>', 'encoder learning rate in the closed loop relative to the warm-up (1 = same)', num)
     .option('--recon <w>', 'decoder: weight of the pixel reconstruction ‖g(f(x)) − x‖², also trained during warm-ups (0 = off)', num)
+    .option('--decoder-epochs <n>', 'after each task\'s loop, the decoder alone learns to draw the task\'s images (and keeps drawing old classes from memory) for N epochs (0 = off)', int)
+    .option('--decoder-batch <n>', 'images per step of the decoder phase', posInt)
+    .option('--decoder-lr <x>', 'Adam rate of the decoder phase', num)
     .option('--null-space <energy>', 'later tasks learn only the head, in the null space of old classes\' head inputs kept to this energy fraction, e.g. 0.97 (0 = off)', num)
     .option('--later-warmup-epochs <n>', 'supervised MCR² epochs (new classes + memory vectors) before each later loop', int)
     .option('--batch <n>', 'images per step', posInt)

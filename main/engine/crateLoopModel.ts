@@ -7,7 +7,7 @@ import { decode } from '../../models/crate/decoder';
 import { encode, encodeDiagnostics, headInput } from '../../models/crate/encoder';
 import { disposeParams, initEncoderParams, type ParamMap } from '../../models/crate/params';
 import { closedLoopObjective, codingRate, rateReduction } from '../../models/losses/rateReduction';
-import { closedLoopStep, LoopState, mcr2Step, pixelError, reconstructionStep, type ReplayMemory } from '../../models/training/closedLoop';
+import { closedLoopStep, decoderPixelStep, LoopState, mcr2Step, pixelError, reconstructionStep, type ReplayMemory } from '../../models/training/closedLoop';
 import { resolveLoopConfig } from '../../models/training/config';
 import { projectOutOf, type ActivationBasis } from '../../models/training/nullSpace';
 import type { TensorRecord } from '../store/checkpoints';
@@ -293,6 +293,22 @@ export class CrateLoopModel implements LoopModel {
         return { lossEncoder: r.lossEncoder, lossDecoder: r.lossDecoder, T: r.T, deltaRZ: r.deltaRZ, deltaRZhat: r.deltaRZhat, pairTerm: r.pair };
       }
       return await this.anchoredStep(x, b, rep);
+    } finally {
+      x.dispose();
+      if (sub) tf.dispose([sub.zMem, sub.xMem, ...(sub.anchorTarget ? [sub.anchorTarget] : [])]);
+    }
+  }
+
+  async decoderStep(b: TrainBatch, rate: number): Promise<StepStats> {
+    this.state.setLearningRates(this.recipe.lrEncoder * this.lrScale, rate); // the encoder's rate is unused here
+    const x = this.batchTensor(b);
+    const full = this.replay;
+    const sub = full && b.memRows ? this.gatherReplay(full, b.memRows) : null;
+    const rep = sub ?? full;
+    try {
+      const err = await decoderPixelStep(this.state, x, rep ? { zMem: rep.zMem, xMem: rep.xMem } : null);
+      // the phase has no rate-reduction objective: T and the encoder's loss are reported as 0
+      return { lossEncoder: 0, lossDecoder: err, T: 0, deltaRZ: 0, deltaRZhat: 0, pairTerm: 0 };
     } finally {
       x.dispose();
       if (sub) tf.dispose([sub.zMem, sub.xMem, ...(sub.anchorTarget ? [sub.anchorTarget] : [])]);

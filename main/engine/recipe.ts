@@ -19,6 +19,15 @@ export interface Recipe {
   /** weight of the pixel reconstruction mean((g(f(x)) − x)²) for the decoder, in the loop and (decoder steps) in the
    *  warm-ups (0 = pure CTRL: the decoder learns only in the loop, from rate reduction). */
   reconWeight: number;
+  /** a decoder phase after each task's loop (0 = none): the decoder alone learns to draw the task's images from their
+   *  features, mean((g(f(x)) − x)²), for this many epochs, and keeps drawing the old classes by replaying (Z_mem, X_mem)
+   *  pairs decoded at the task start (generative self-replay). The loop alone leaves g(Z_mem) as blobs that the encoder
+   *  classifies at chance; 1,000 steps of 64 make 64–67 % of reconstructions recognisable (docs/RECIPE.md). */
+  decoderEpochs: number;
+  /** images per step of the decoder phase (memory rows are added: as many per old class as per new class). */
+  decoderBatch: number;
+  /** Adam rate of the decoder phase, every task (later tasks do not scale it: the decoder has new classes to learn). */
+  decoderLr: number;
   /** λ on the new-class paired terms when memory is replayed (i-CTRL mnist.yaml LAMBD = 10). */
   lambdaNew: number;
   /** closed-loop epochs per task over the task's new-class images. */
@@ -97,6 +106,9 @@ export const DEFAULT_RECIPE: Readonly<Recipe> = Object.freeze({
   beta2: 0.999,
   lambdaNew: 10,
   reconWeight: 0,
+  decoderEpochs: 0,
+  decoderBatch: 64,
+  decoderLr: 2e-3,
   epochs: 4,
   warmupEpochs: 20,
   warmupGamma: 0,
@@ -139,11 +151,11 @@ export const QUICK_OVERRIDES: Readonly<Partial<Recipe>> = Object.freeze({
 });
 
 const INT_FIELDS = new Set<keyof Recipe>([
-  'epochs', 'warmupEpochs', 'laterWarmupEpochs', 'batchSize', 'memDirections', 'memExplore', 'memPerDirection', 'memPerBatch', 'subspaceRank',
+  'epochs', 'warmupEpochs', 'laterWarmupEpochs', 'decoderEpochs', 'decoderBatch', 'batchSize', 'memDirections', 'memExplore', 'memPerDirection', 'memPerBatch', 'subspaceRank',
   'maxPerClass', 'checkpointEvery', 'keep', 'logEvery', 'driftCompensation', 'augShift',
 ]);
 const BOOL_FIELDS = new Set<keyof Recipe>(['baselines', 'noMemory', 'freezeAfterFirst', 'anchorToMemory']);
-const POSITIVE = new Set<keyof Recipe>(['eps2', 'batchSize', 'memDirections', 'memExplore', 'memPerDirection', 'subspaceRank', 'checkpointEvery', 'keep', 'logEvery']);
+const POSITIVE = new Set<keyof Recipe>(['eps2', 'batchSize', 'decoderBatch', 'decoderLr', 'memDirections', 'memExplore', 'memPerDirection', 'subspaceRank', 'checkpointEvery', 'keep', 'logEvery']);
 
 /** For a run recorded before a field existed: the value that behaves as the code did without it (not today's default). */
 const BEFORE_FIELD: Readonly<Partial<Recipe>> = Object.freeze({
@@ -153,6 +165,7 @@ const BEFORE_FIELD: Readonly<Partial<Recipe>> = Object.freeze({
   loopEncoderLrScale: 1,
   nullSpaceEnergy: 0,
   reconWeight: 0,
+  decoderEpochs: 0,
 });
 
 /** The recipe of a recorded run (run.json): a resumed or re-evaluated run keeps its behaviour under newer defaults. */

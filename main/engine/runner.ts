@@ -25,7 +25,7 @@ const DRIFT_MAP_RIDGE = 0.1;
 /** images of a task whose head inputs extend the null-space basis (recipe nullSpaceEnergy) */
 const NULL_SPACE_ROWS = 400;
 
-export type Phase = 'start' | 'warmup' | 'loop' | 'finalize';
+export type Phase = 'start' | 'warmup' | 'loop' | 'decoder' | 'finalize';
 
 export interface Position {
   task: number;
@@ -77,6 +77,9 @@ function hashSeed(...xs: number[]): number {
   }
   return h >>> 0;
 }
+
+/** Seeds of the batch order per phase (warm-up and loop kept from before the decoder phase: resumed runs draw the same batches). */
+const PHASE_SEED: Partial<Record<Phase, number>> = { warmup: 1, loop: 2, decoder: 3 };
 
 const finite = (s: StepStats) => [s.T, s.lossEncoder, s.lossDecoder].every(Number.isFinite);
 
@@ -346,7 +349,7 @@ export class CurriculumRunner {
     this.autonomous = s.autonomous;
     this.history = readNdjson<TaskRecord>(knowledgeFile(this.d.runDir)).records.filter((r): r is EngineTaskRecord => r.kind === 'task');
     this.task = null;
-    if (this.pos.phase === 'warmup' || this.pos.phase === 'loop' || this.pos.phase === 'finalize') {
+    if (this.pos.phase === 'warmup' || this.pos.phase === 'loop' || this.pos.phase === 'decoder' || this.pos.phase === 'finalize') {
       const xm = tensors.get('task/xmem');
       const za = tensors.get('task/zanchor');
       const dp = tensors.get('task/driftprobe');
@@ -485,21 +488,32 @@ export class CurriculumRunner {
     this.log('info', `task ${this.pos.task + 1}/${this.tasks.length} started (${this.task!.data.n} images)`);
   }
 
-  private batchesPerEpoch(): number {
+  /** Images per step of a phase: the decoder phase has its own (smaller) batch. */
+  private batchOf(phase: Phase): number {
+    return Math.min(phase === 'decoder' ? this.d.recipe.decoderBatch : this.d.recipe.batchSize, this.task!.data.n);
+  }
+
+  private batchesPerEpoch(phase: Phase = this.pos.phase): number {
     const n = this.task!.data.n;
-    const B = this.d.recipe.batchSize;
+    const B = this.batchOf(phase);
     return n >= B ? Math.floor(n / B) : 1;
   }
 
   private taskSteps(): number {
-    const nb = this.batchesPerEpoch();
     if (this.d.recipe.freezeAfterFirst && this.later()) return 0;
-    return nb * (this.warmupEpochs() + this.d.recipe.epochs);
+    return this.batchesPerEpoch('loop') * (this.warmupEpochs() + this.d.recipe.epochs) + this.batchesPerEpoch('decoder') * this.d.recipe.decoderEpochs;
+  }
+
+  /** The phase after `phase` within a task. */
+  private nextPhase(phase: Phase): Phase {
+    if (phase === 'warmup') return 'loop';
+    if (phase === 'loop' && this.d.recipe.decoderEpochs > 0) return 'decoder';
+    return 'finalize';
   }
 
   private async trainStep(): Promise<void> {
     const t = this.task!;
-    const phaseEpochs = this.pos.phase === 'warmup' ? this.warmupEpochs() : this.d.recipe.epochs;
+    const phaseEpochs = this.pos.phase === 'warmup' ? this.warmupEpochs() : this.pos.phase === 'decoder' ? this.d.recipe.decoderEpochs : this.d.recipe.epochs;
     if (this.skipTask) {
       this.skipTask = false;
       this.pos.phase = 'finalize';
@@ -507,14 +521,14 @@ export class CurriculumRunner {
       return;
     }
     if (this.pos.epoch >= phaseEpochs) {
-      this.pos = { ...this.pos, phase: this.pos.phase === 'warmup' ? 'loop' : 'finalize', epoch: 0, batch: 0 };
+      this.pos = { ...this.pos, phase: this.nextPhase(this.pos.phase), epoch: 0, batch: 0 };
       return;
     }
     // 1. the batch: a permutation per (task, phase, epoch) from the run seed, so a resumed run draws the same batches
     const key = `${this.pos.task}/${this.pos.phase}/${this.pos.epoch}`;
     if (this.perm?.key !== key)
-      this.perm = { key, perm: new EngineRng(hashSeed(this.d.run.seed, this.pos.task, this.pos.phase === 'warmup' ? 1 : 2, this.pos.epoch)).permutation(t.data.n) };
-    const B = Math.min(this.d.recipe.batchSize, t.data.n);
+      this.perm = { key, perm: new EngineRng(hashSeed(this.d.run.seed, this.pos.task, PHASE_SEED[this.pos.phase] ?? 2, this.pos.epoch)).permutation(t.data.n) };
+    const B = this.batchOf(this.pos.phase);
     const idx = this.perm.perm.subarray(this.pos.batch * B, this.pos.batch * B + B);
     const S = this.d.model.imageSize;
     const x = new Float32Array(idx.length * S);
@@ -526,6 +540,12 @@ export class CurriculumRunner {
     const batch: TrainBatch = { x, n: idx.length, labels, k: t.seen.length };
     if (this.pos.phase === 'loop' && t.xMem && this.d.recipe.memPerBatch > 0) {
       const rows = this.memoryRowsForStep(t);
+      if (rows) batch.memRows = rows;
+    }
+    if (this.pos.phase === 'decoder' && t.xMem) {
+      // generative self-replay: every old class gets as many rows as a new class has images in the step
+      const old = t.seen.length - t.classes.length;
+      const rows = this.memoryRowsForStep(t, Math.ceil(B / t.classes.length) * old);
       if (rows) batch.memRows = rows;
     }
 
@@ -547,6 +567,9 @@ export class CurriculumRunner {
           idx.forEach((j, i) => batch.distillTarget!.set(z0.subarray(j * F, (j + 1) * F), i * F));
         }
         stats = await this.d.model.warmupStep(batch, mem ? { z: mem.z, labels: Int32Array.from(mem.labels, (c) => local.get(c)!), m: mem.m } : null);
+      } else if (this.pos.phase === 'decoder') {
+        if (!this.d.model.decoderStep) throw new Error('this model has no decoder phase (recipe decoderEpochs must be 0)');
+        stats = await this.d.model.decoderStep(batch, this.d.recipe.decoderLr * this.lrScale);
       } else stats = await this.d.model.loopStep(batch);
     } catch (e) {
       // the losses refuse non-finite features (NaN/Inf, or a Gram that is no longer positive definite): a divergence
@@ -591,11 +614,10 @@ export class CurriculumRunner {
   }
 
   /** A class-balanced random subset of the replayed memory rows for this step (seeded by run, task and step). */
-  private memoryRowsForStep(t: NonNullable<CurriculumRunner['task']>): Int32Array | null {
+  private memoryRowsForStep(t: NonNullable<CurriculumRunner['task']>, want = this.d.recipe.memPerBatch): Int32Array | null {
     const old = t.seen.filter((c) => !t.classes.includes(c));
     const counts = old.map((c) => this.memory.classes.get(c)?.m ?? 0);
     const m = counts.reduce((a, b) => a + b, 0);
-    const want = this.d.recipe.memPerBatch;
     if (m <= want) return null;
     const rng = new EngineRng(hashSeed(this.d.run.seed, 11, this.pos.task, this.pos.step));
     const per = Math.max(1, Math.floor(want / old.length));

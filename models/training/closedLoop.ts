@@ -342,6 +342,27 @@ export async function reconstructionStep(state: LoopState, x: tf.Tensor4D): Prom
   return v;
 }
 
+/**
+ * A decoder step of the decoder phase: mean((g(Z) − X)²) over the batch's images with Z = f(X) (f held fixed) and,
+ * when memory is given, over the replayed pairs (Z_mem, X_mem) too, so the decoder keeps drawing the old classes as it
+ * drew them when the task started (generative self-replay). Returns the pixel error before the step.
+ */
+export async function decoderPixelStep(state: LoopState, x: tf.Tensor4D, mem: { zMem: tf.Tensor2D; xMem: tf.Tensor4D } | null): Promise<number> {
+  const { cfg, enc, dec } = state;
+  const z = tf.tidy(() => (mem ? tf.concat([encode(enc, cfg, x), mem.zMem]) : encode(enc, cfg, x)) as tf.Tensor2D);
+  const target = mem ? (tf.concat([x, mem.xMem]) as tf.Tensor4D) : x;
+  try {
+    const { value, grads } = state.decoderOptimizer.computeGradients(() => pixelError(decode(dec, cfg, z), target), state.decoderVars());
+    applyAndFree(state.decoderOptimizer, grads);
+    const v = (await value.data())[0]; // sync point: one per step
+    value.dispose();
+    return v;
+  } finally {
+    z.dispose();
+    if (mem) target.dispose();
+  }
+}
+
 export type StepPhases = 'both' | 'encoder' | 'decoder';
 
 /**

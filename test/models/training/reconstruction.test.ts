@@ -5,7 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { resolveConfig } from '../../../models/crate/config';
 import { decode } from '../../../models/crate/decoder';
 import { encode } from '../../../models/crate/encoder';
-import { LoopState, evaluateClosedLoop, reconstructionStep } from '../../../models/training/closedLoop';
+import { LoopState, decoderPixelStep, evaluateClosedLoop, reconstructionStep } from '../../../models/training/closedLoop';
 import { resolveLoopConfig } from '../../../models/training/config';
 import { noLeak, randomArray, useBackend } from '../crate/backends';
 
@@ -57,6 +57,55 @@ describe('decoder reconstruction term', () => {
     expect(pixelError64(state, x)).toBeLessThan(0.8 * e0);
     [...state.enc.values()].forEach((v, i) => expect(Array.from(v.dataSync())).toEqual(Array.from(enc0[i])));
     state.dispose();
+    x.dispose();
+  });
+});
+
+describe('decoder phase step (decoderPixelStep)', () => {
+  beforeAll(async () => {
+    await useBackend('cpu');
+  });
+
+  it('returns the float64 pixel error over the images and the replayed (Z_mem, X_mem) pairs, and learns both', async () => {
+    const x = tf.tensor4d(randomArray(N * 64, 31), [N, 1, 8, 8]);
+    const m = 6;
+    const xMem = tf.tensor4d(randomArray(m * 64, 32), [m, 1, 8, 8]);
+    const state = new LoopState(cfg, resolveLoopConfig({ lrDecoder: 1e-2 }), 5);
+    const zMem = tf.tidy(() => encode(state.enc, cfg, tf.tensor4d(randomArray(m * 64, 33), [m, 1, 8, 8]))); // features of other images
+    // the memory pairs' own error, float64
+    const memError64 = () => {
+      const gh = tf.tidy(() => decode(state.dec, cfg, zMem));
+      const a = gh.dataSync();
+      const b = xMem.dataSync();
+      gh.dispose();
+      let s = 0;
+      for (let i = 0; i < a.length; i++) s += (a[i] - b[i]) ** 2;
+      return s;
+    };
+    const enc0 = [...state.enc.values()].map((v) => v.dataSync().slice());
+    const e0 = (pixelError64(state, x) * N * 64 + memError64()) / ((N + m) * 64);
+    const mem0 = memError64();
+    const first = await decoderPixelStep(state, x, { zMem, xMem });
+    expect(first).toBeCloseTo(e0, 4);
+    await noLeak(async () => {
+      for (let i = 0; i < 20; i++) await decoderPixelStep(state, x, { zMem, xMem });
+    });
+    // both parts are learned: the images from their features, and the memory pairs the decoder is to keep drawing
+    expect(memError64()).toBeLessThan(0.8 * mem0);
+    expect(pixelError64(state, x)).toBeLessThan(0.8 * e0);
+    [...state.enc.values()].forEach((v, i) => expect(Array.from(v.dataSync())).toEqual(Array.from(enc0[i])));
+    state.dispose();
+    tf.dispose([x, xMem, zMem]);
+  });
+
+  it('without memory it is the reconstruction objective alone', async () => {
+    const x = tf.tensor4d(randomArray(N * 64, 34), [N, 1, 8, 8]);
+    const state = new LoopState(cfg, resolveLoopConfig({}), 6);
+    const twin = new LoopState(cfg, resolveLoopConfig({}), 6); // same seed, same weights, never stepped
+    expect(await decoderPixelStep(state, x, null)).toBeCloseTo(pixelError64(twin, x), 4);
+    expect(pixelError64(state, x)).toBeLessThan(pixelError64(twin, x)); // and the step moved g
+    state.dispose();
+    twin.dispose();
     x.dispose();
   });
 });
