@@ -299,6 +299,10 @@ export class CrateLoopModel implements LoopModel {
     }
   }
 
+  resetDecoderOptimizer(): void {
+    this.state.resetDecoderOptimizer();
+  }
+
   async decoderStep(b: TrainBatch, rate: number): Promise<StepStats> {
     this.state.setLearningRates(this.recipe.lrEncoder * this.lrScale, rate); // the encoder's rate is unused here
     const x = this.batchTensor(b);

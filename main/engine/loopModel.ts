@@ -57,6 +57,8 @@ export interface LoopModel {
   /** One step of the decoder phase: the decoder alone on the pixels of the batch and of its memory rows (b.memRows of
    *  the replay set by setReplay), at Adam rate `rate`; the encoder does not move (optional). */
   decoderStep?(b: TrainBatch, rate: number): Promise<StepStats>;
+  /** Forget the decoder's Adam moments (when the decoder changes objective: into and out of the decoder phase). */
+  resetDecoderOptimizer?(): void;
   /** Inputs of the encoder's linear head for n images: (n, dim) (null-space learning; optional). */
   headInputs?(x: Float32Array, n: number): Promise<{ a: Float32Array; dim: number }>;
   /** Learn only the head, in the null space of this basis of old classes' head inputs (null: no restriction; optional). */

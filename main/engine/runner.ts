@@ -516,12 +516,16 @@ export class CurriculumRunner {
     const phaseEpochs = this.pos.phase === 'warmup' ? this.warmupEpochs() : this.pos.phase === 'decoder' ? this.d.recipe.decoderEpochs : this.d.recipe.epochs;
     if (this.skipTask) {
       this.skipTask = false;
+      if (this.pos.phase === 'decoder') this.d.model.resetDecoderOptimizer?.();
       this.pos.phase = 'finalize';
       this.log('info', `task ${this.pos.task + 1}: moving on to the next task on request`);
       return;
     }
     if (this.pos.epoch >= phaseEpochs) {
-      this.pos = { ...this.pos, phase: this.nextPhase(this.pos.phase), epoch: 0, batch: 0 };
+      const next = this.nextPhase(this.pos.phase);
+      // the decoder phase and the loop give the decoder different objectives: each starts with fresh Adam moments
+      if (next === 'decoder' || this.pos.phase === 'decoder') this.d.model.resetDecoderOptimizer?.();
+      this.pos = { ...this.pos, phase: next, epoch: 0, batch: 0 };
       return;
     }
     // 1. the batch: a permutation per (task, phase, epoch) from the run seed, so a resumed run draws the same batches

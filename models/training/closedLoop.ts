@@ -135,6 +135,14 @@ export class LoopState {
     (this.optDec as unknown as { learningRate: number }).learningRate = lrDecoder;
   }
 
+  /** A fresh Adam for the decoder (same rate): its moments from another objective would steer the first steps of a new
+   *  one (the rate-reduction loop's moments made the decoder phase's pixel error jump from 0.18 to 1.6). */
+  resetDecoderOptimizer(): void {
+    const lr = (this.optDec as unknown as { learningRate: number }).learningRate;
+    this.optDec.dispose();
+    this.optDec = makeAdam(lr, this.loop);
+  }
+
   /**
    * Adam state with parameter names instead of TF.js's process-local variable names, for checkpoints.
    * Returns clones the caller disposes. Empty moments (no step yet) give only 'iter'.

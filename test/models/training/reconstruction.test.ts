@@ -108,4 +108,22 @@ describe('decoder phase step (decoderPixelStep)', () => {
     twin.dispose();
     x.dispose();
   });
+
+  it('resetDecoderOptimizer forgets the decoder\'s Adam moments, keeps its rate, and leaves the encoder\'s', async () => {
+    const x = tf.tensor4d(randomArray(N * 64, 35), [N, 1, 8, 8]);
+    const state = new LoopState(cfg, resolveLoopConfig({}), 7);
+    state.setLearningRates(3e-4, 5e-3);
+    await decoderPixelStep(state, x, null);
+    await evaluateClosedLoop(state, x, labels, 2); // no step: the encoder's optimiser stays empty
+    const before = await state.getOptimizerState();
+    expect(before.decoder.some((t) => t.name.endsWith('/m'))).toBe(true);
+    state.resetDecoderOptimizer();
+    const after = await state.getOptimizerState();
+    expect(after.decoder.map((t) => t.name)).toEqual(['iter']);
+    expect((state.decoderOptimizer as unknown as { learningRate: number }).learningRate).toBe(5e-3);
+    expect(after.encoder.map((t) => t.name)).toEqual(before.encoder.map((t) => t.name));
+    for (const t of [...before.encoder, ...before.decoder, ...after.encoder, ...after.decoder]) t.tensor.dispose();
+    state.dispose();
+    x.dispose();
+  });
 });
