@@ -128,6 +128,9 @@ export interface StartRunRequest {
   watchDir?: string;
   /** Continue from a finished run or an export folder. */
   from?: string;
+  /** Epochs of the decoder phase after each task's loop (recipe decoderEpochs; 0 or absent = none): the decoder learns
+   *  to draw the task's images, so reconstructions and decoded memory look like the data. Costs time. */
+  decoderEpochs?: number;
 }
 
 export interface RunSummary {
@@ -172,7 +175,12 @@ export interface MetricRecord {
   pairTerm: number;
   samplesPerSec: number;
   time: number; // seconds since run start
+  /** the step's phase; in the 'decoder' phase lossDecoder is the pixel error and T, lossEncoder are 0 (absent before it existed) */
+  phase?: TrainPhase;
 }
+
+/** What a training step does: the encoder's warm-up, the closed loop, or the decoder phase (recipe decoderEpochs). */
+export type TrainPhase = 'warmup' | 'loop' | 'decoder';
 
 /** One task result (a line of knowledge.ndjson with kind 'task'). */
 export interface TaskRecord {
@@ -243,6 +251,8 @@ export interface ProgressEvent {
   etaSec: number | null;
   backend: string;
   adapter: string | null;
+  /** the phase of the step this reports (see MetricRecord.phase) */
+  phase?: TrainPhase;
 }
 
 export interface SnapshotEvent {

@@ -83,6 +83,7 @@ function validateStart(req: StartRunRequestExt): void {
   if (req.order !== undefined && (!Array.isArray(req.order) || req.order.some((c) => !Number.isInteger(c)))) throw bad('startRun: order must be a list of class indices');
   if (req.tasks !== undefined && (!Number.isInteger(req.tasks) || req.tasks < 1)) throw bad('startRun: tasks must be a positive integer');
   if (req.from !== undefined && (typeof req.from !== 'string' || !req.from)) throw bad('startRun: from must be a run id, a run folder or an export folder');
+  if (req.decoderEpochs !== undefined && (!Number.isInteger(req.decoderEpochs) || req.decoderEpochs < 0)) throw bad('startRun: decoderEpochs must be an integer ≥ 0');
 }
 
 export async function createLabService(opts: LabServiceOptions): Promise<LabService> {
@@ -198,7 +199,9 @@ export async function createLabService(opts: LabServiceOptions): Promise<LabServ
         const r = req as StartRunRequestExt;
         validateStart(r);
         busy();
-        const runner = await createRun(await deps(), { req: r, recipe: r.recipe, model: r.model });
+        // the window's one recipe knob travels as a request field; CLI flags come as a whole recipe
+        const recipe = r.decoderEpochs !== undefined ? { ...(r.recipe ?? {}), decoderEpochs: r.decoderEpochs } : r.recipe;
+        const runner = await createRun(await deps(), { req: r, recipe, model: r.model });
         launch(runner);
         return { runId: runner.runId };
       }),

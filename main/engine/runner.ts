@@ -5,7 +5,7 @@
 // only), the curriculum position. Raw images exist only for the task being learned (`task.data`) and are dropped when
 // the task ends; evaluation reads images from the DataSource, which stands for the user's dataset on disk.
 import * as path from 'node:path';
-import type { KnowledgeEvent, LabEvent, MetricRecord, RunStatus, TaskRecord } from '../../preload/api';
+import type { KnowledgeEvent, LabEvent, MetricRecord, RunStatus, TaskRecord, TrainPhase } from '../../preload/api';
 import { readLatestCheckpoint, removeStaleCheckpointTmp, writeCheckpoint, type CheckpointPayload, type TensorRecord } from '../store/checkpoints';
 import { NdjsonWriter, readNdjson, truncateNdjson } from '../store/ndjson';
 import type { RunIndex } from '../store/runIndex';
@@ -603,7 +603,7 @@ export class CurriculumRunner {
       const rec: MetricRecord = {
         type: 'step', task: this.pos.task, step: this.pos.step, taskStep: this.pos.taskStep,
         lossEncoder: stats.lossEncoder, lossDecoder: stats.lossDecoder, T: stats.T, deltaRZ: stats.deltaRZ,
-        deltaRZhat: stats.deltaRZhat, pairTerm: stats.pairTerm, samplesPerSec, time: this.elapsed,
+        deltaRZhat: stats.deltaRZhat, pairTerm: stats.pairTerm, samplesPerSec, time: this.elapsed, phase: this.pos.phase as TrainPhase,
       };
       this.metricsW?.append(rec);
     }
@@ -612,7 +612,7 @@ export class CurriculumRunner {
       type: 'progress', runId: this.runId, status: this.status, task: this.pos.task, tasksTotal: this.tasks.length,
       step: this.pos.step, taskStep: this.pos.taskStep, taskSteps, lossEncoder: stats.lossEncoder, lossDecoder: stats.lossDecoder,
       T: stats.T, samplesPerSec, etaSec: Math.max(0, taskSteps - this.pos.taskStep) * meanDt + (this.tasks.length - this.pos.task - 1) * taskSteps * meanDt,
-      backend: this.d.backend.name, adapter: this.d.backend.adapter,
+      backend: this.d.backend.name, adapter: this.d.backend.adapter, phase: this.pos.phase as TrainPhase,
     });
     if (this.pos.step % this.d.recipe.checkpointEvery === 0) await this.checkpoint();
   }

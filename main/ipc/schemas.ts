@@ -28,6 +28,7 @@ const startRunRequest = z.strictObject({
   autonomous: z.boolean().optional(),
   watchDir: spec.optional(),
   from: spec.optional(),
+  decoderEpochs: z.number().int().min(0).max(10_000).optional(),
 });
 
 const controlRequest = z.strictObject({

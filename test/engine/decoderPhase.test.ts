@@ -33,9 +33,14 @@ function maxDiff(a: Map<string, Float32Array>, b: Map<string, Float32Array>): nu
   return d;
 }
 
-/** Steps of the decoder phase in metrics.ndjson: the only steps with no rate-reduction objective (T = 0, encoder 0). */
-const decoderSteps = (runDir: string, task: number) =>
-  readNdjson<MetricRecord>(metricsFile(runDir)).records.filter((r) => r.type === 'step' && r.task === task && r.T === 0 && r.lossEncoder === 0);
+/** Steps of the decoder phase in metrics.ndjson; they, and only they, have no rate-reduction objective (T = 0, encoder 0). */
+function decoderSteps(runDir: string, task: number): MetricRecord[] {
+  const steps = readNdjson<MetricRecord>(metricsFile(runDir)).records.filter((r) => r.type === 'step' && r.task === task);
+  const marked = steps.filter((r) => r.phase === 'decoder');
+  expect(steps.filter((r) => r.T === 0 && r.lossEncoder === 0)).toEqual(marked);
+  expect(steps.every((r) => r.phase === 'decoder' || r.phase === 'warmup' || r.phase === 'loop')).toBe(true);
+  return marked;
+}
 
 describe('decoder phase', () => {
   it('moves only the decoder, lowers its pixel error, and counts its steps in the task', async () => {

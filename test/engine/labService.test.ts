@@ -102,6 +102,26 @@ describe('LabService', () => {
     expect(fs.existsSync(path.join(root, id))).toBe(false);
   }, 300_000);
 
+  it('the window\'s decoder-phase switch (decoderEpochs) reaches the recipe, the metrics and the progress events', async () => {
+    const bad = await svc.startRun({ ...TINY_REQUEST, decoderEpochs: -2 });
+    expect(bad).toMatchObject({ ok: false, error: { code: 'bad-request' } });
+    const r = await svc.startRun({ ...TINY_REQUEST, tasks: 1, decoderEpochs: 2, recipe: TINY_RECIPE } as never);
+    expect(r.ok).toBe(true);
+    const id = r.ok ? r.value.runId : '';
+    await until(() => statusOf(id) === 'finished');
+    const detail = await svc.getRun(id);
+    expect(detail.ok).toBe(true);
+    if (detail.ok) {
+      expect((detail.value.config as { recipe: { decoderEpochs: number } }).recipe.decoderEpochs).toBe(2);
+      const phases = detail.value.metrics.map((m) => m.phase);
+      // warm-up, then loop, then the decoder phase: 2 epochs of ⌊240 / 64⌋ steps, last in the task
+      expect(phases.filter((p) => p === 'decoder')).toHaveLength(2 * Math.floor(240 / 64));
+      expect(phases.slice(phases.indexOf('decoder')).every((p) => p === 'decoder')).toBe(true);
+      expect(phases.indexOf('loop')).toBeGreaterThan(phases.lastIndexOf('warmup'));
+    }
+    expect(events.some((e) => e.type === 'progress' && e.runId === id && e.phase === 'decoder')).toBe(true);
+  }, 180_000);
+
   it('with autonomous off pauses after each task until told to go on', async () => {
     const r = await svc.startRun({ ...TINY_REQUEST, tasks: 2, autonomous: false, recipe: { ...TINY_RECIPE } } as never);
     const id = r.ok ? r.value.runId : '';

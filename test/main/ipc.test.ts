@@ -41,6 +41,7 @@ describe('argument schemas', () => {
     expect(validateArgs('getRun', ['run-2026_01.a']).ok).toBe(true);
     expect(validateArgs('startRun', [goodStart]).ok).toBe(true);
     expect(validateArgs('startRun', [{ ...goodStart, order: [1, 0], tasks: 2, name: 'x', autonomous: false }]).ok).toBe(true);
+    expect(validateArgs('startRun', [{ ...goodStart, decoderEpochs: 50 }]).ok).toBe(true);
     expect(validateArgs('control', [{ runId: 'r1', action: 'step', steps: 5 }]).ok).toBe(true);
     expect(validateArgs('exportRun', [{ runId: 'r1', what: 'all', format: 'onnx' }]).ok).toBe(true);
     expect(validateArgs('pickPath', ['folder']).ok).toBe(true);
@@ -59,6 +60,8 @@ describe('argument schemas', () => {
     ['startRun', [{ ...goodStart, backend: 'cuda' }], 'backend'],
     ['startRun', [{ ...goodStart, seed: 1.5 }], 'seed'],
     ['startRun', [{ ...goodStart, classesPerTask: 0 }], 'classesPerTask'],
+    ['startRun', [{ ...goodStart, decoderEpochs: -1 }], 'decoderEpochs'],
+    ['startRun', [{ ...goodStart, decoderEpochs: 2.5 }], 'decoderEpochs'],
     ['startRun', [{ ...goodStart, extra: true }], 'startRun'],
     ['startRun', [{ preset: 'tiny' }], 'startRun'],
     ['control', [{ runId: 'r1', action: 'explode' }], 'action'],

@@ -119,6 +119,19 @@ describe('run state reducer', () => {
     expect(s.mode).toBe('readonly');
   });
 
+  it('leaves a gap in the curves for decoder-phase steps (their pixel error is not in nats)', () => {
+    let st = emptySteps();
+    st = appendStep(st, { step: 1, T: 5, lossEncoder: -5, lossDecoder: 5, phase: 'loop' });
+    st = appendStep(st, { step: 2, T: 0, lossEncoder: 0, lossDecoder: 0.04, phase: 'decoder' });
+    st = appendStep(st, { step: 3, T: 6, lossEncoder: -6, lossDecoder: 6 }); // runs recorded before phases: plotted
+    expect(st.T).toEqual([5, null, 6]);
+    expect(st.lossDecoder).toEqual([5, null, 6]);
+    const rec = (step: number, phase?: 'loop' | 'decoder') => ({ type: 'step' as const, task: 0, step, taskStep: step, lossEncoder: -1, lossDecoder: 1, T: 1, deltaRZ: 2, deltaRZhat: 3, pairTerm: 0, samplesPerSec: 0, time: 0, phase });
+    const fromFile = stepsFromMetrics([rec(2, 'decoder'), rec(1, 'loop'), rec(3)]);
+    expect(fromFile.T).toEqual([1, null, 1]);
+    expect(fromFile.deltaRZ).toEqual([2, null, 2]);
+  });
+
   it('thins long step series 2:1 but keeps the last point', () => {
     let st = emptySteps();
     for (let i = 1; i <= MAX_STEP_POINTS + 1; i++) st = appendStep(st, { step: i, T: i, lossEncoder: -i, lossDecoder: i });

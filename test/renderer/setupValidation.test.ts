@@ -13,6 +13,7 @@ const base: SetupForm = {
   seed: '0',
   quick: true,
   autonomous: true,
+  decoderPhase: false,
   watchDir: '',
   name: '',
 };

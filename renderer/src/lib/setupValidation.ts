@@ -1,6 +1,10 @@
 import type { BackendChoice } from '../../../preload/api';
 
 /** The setup form as typed (strings for number fields, so a half-typed value is still representable). */
+/** Epochs of the decoder phase the setup screen asks for: about 450 decoder steps per task of 600 images, where the
+ *  reconstructions turn from blobs into digits (docs/RECIPE.md, "A decoder phase"). */
+export const DECODER_PHASE_EPOCHS = 50;
+
 export interface SetupForm {
   source: 'builtin' | 'path';
   builtin: string;
@@ -12,6 +16,8 @@ export interface SetupForm {
   seed: string;
   quick: boolean;
   autonomous: boolean;
+  /** run the decoder phase after each task (DECODER_PHASE_EPOCHS) */
+  decoderPhase: boolean;
   watchDir: string;
   name: string;
 }

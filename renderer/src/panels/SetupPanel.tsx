@@ -1,7 +1,7 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
 import type { BackendChoice, DataInspectResult, PresetInfo, StartRunRequest, SystemInfo } from '../../../preload/api';
 import { hintFor, useLab } from '../context';
-import { validateSetup, type SetupForm } from '../lib/setupValidation';
+import { DECODER_PHASE_EPOCHS, validateSetup, type SetupForm } from '../lib/setupValidation';
 
 const BUILTINS = [{ spec: 'builtin:digits', label: 'Digits (MNIST, 10,000 images)' }];
 const PATH_KINDS = [
@@ -37,6 +37,7 @@ export function SetupPanel({
     seed: '10', // the CLI's default seed
     quick: true,
     autonomous: true,
+    decoderPhase: false,
     watchDir: '',
     name: '',
   });
@@ -95,6 +96,7 @@ export function SetupPanel({
       seed: Number(form.seed),
       quick: form.quick,
       autonomous: form.autonomous,
+      ...(form.decoderPhase ? { decoderEpochs: DECODER_PHASE_EPOCHS } : {}),
       ...(form.watchDir.trim() ? { watchDir: form.watchDir.trim() } : {}),
       ...(form.name.trim() ? { name: form.name.trim() } : {}),
     };
@@ -264,6 +266,10 @@ export function SetupPanel({
         <label className="check">
           <input type="checkbox" checked={form.autonomous} onChange={(e) => set('autonomous', e.target.checked)} />
           Autonomous: run the whole curriculum unattended (otherwise pause after each task)
+        </label>
+        <label className="check" title={`After each task's loop the decoder alone learns for ${DECODER_PHASE_EPOCHS} epochs (recipe decoderEpochs); accuracy does not change`}>
+          <input type="checkbox" checked={form.decoderPhase} onChange={(e) => set('decoderPhase', e.target.checked)} data-testid="decoder-phase" />
+          Decoder phase: teach the decoder to draw each task&apos;s images, so reconstructions and replayed memory look like the data (about 3× longer)
         </label>
         <label className="field-row">
           <span>Watched folder (optional)</span>

@@ -29,9 +29,20 @@ export function StatusLine({ system }: { system: SystemInfo | null }): React.JSX
           <span style={{ width: `${(frac * 100).toFixed(1)}%` }} />
         </span>
       </span>
-      <Field label="Loss f" value={fmtNum(p?.lossEncoder)} title="encoder loss (−T)" />
-      <Field label="Loss g" value={fmtNum(p?.lossDecoder)} title="decoder loss (T)" />
-      <Field label="T" value={fmtNum(p?.T)} title="closed-loop rate-reduction objective, nats" />
+      {/* three slots in every phase, so the line keeps its layout */}
+      {p?.phase === 'decoder' ? (
+        <>
+          <Field label="Phase" value="decoder" title="the decoder alone learns to draw the task's images (recipe decoderEpochs)" />
+          <Field label="Pixel error" value={fmtNum(p.lossDecoder)} title="mean((g(z) − x)²) over the step's images and replayed memory" />
+          <Field label="T" value="—" title="the decoder phase has no rate-reduction objective" />
+        </>
+      ) : (
+        <>
+          <Field label="Loss f" value={fmtNum(p?.lossEncoder)} title="encoder loss (−T)" />
+          <Field label="Loss g" value={fmtNum(p?.lossDecoder)} title="decoder loss (T)" />
+          <Field label="T" value={fmtNum(p?.T)} title="closed-loop rate-reduction objective, nats" />
+        </>
+      )}
       <Field label="Samples/s" value={p ? fmtNum(p.samplesPerSec, 0) : '—'} />
       <Field label="ETA" value={fmtDuration(p?.etaSec)} />
       <Field label="Backend" value={backend} />

@@ -24,11 +24,12 @@ import type {
 export const MAX_STEP_POINTS = 4000; // beyond this the step series is thinned 2:1 (charts stay fast)
 export const MAX_LOGS = 200;
 
+/** Per-step curves; null = no value at that step (the decoder phase has no T: the curves show a gap there). */
 export interface StepSeries {
   step: number[];
-  T: number[];
-  lossEncoder: number[];
-  lossDecoder: number[];
+  T: (number | null)[];
+  lossEncoder: (number | null)[];
+  lossDecoder: (number | null)[];
   deltaRZ: (number | null)[];
   deltaRZhat: (number | null)[];
 }
@@ -94,16 +95,20 @@ export function initialRunState(): RunViewState {
 }
 
 /** Append one point; the arrays are copied so earlier selections stay valid. */
-export function appendStep(s: StepSeries, m: Pick<MetricRecord, 'step' | 'T' | 'lossEncoder' | 'lossDecoder'> & Partial<Pick<MetricRecord, 'deltaRZ' | 'deltaRZhat'>>): StepSeries {
+export function appendStep(
+  s: StepSeries,
+  m: Pick<MetricRecord, 'step' | 'T' | 'lossEncoder' | 'lossDecoder'> & Partial<Pick<MetricRecord, 'deltaRZ' | 'deltaRZhat' | 'phase'>>,
+): StepSeries {
   const last = s.step.length ? s.step[s.step.length - 1] : -Infinity;
   if (m.step <= last) return s; // progress events repeat the last step when paused
+  const v = curveValues(m);
   let next: StepSeries = {
     step: [...s.step, m.step],
-    T: [...s.T, m.T],
-    lossEncoder: [...s.lossEncoder, m.lossEncoder],
-    lossDecoder: [...s.lossDecoder, m.lossDecoder],
-    deltaRZ: [...s.deltaRZ, m.deltaRZ ?? null],
-    deltaRZhat: [...s.deltaRZhat, m.deltaRZhat ?? null],
+    T: [...s.T, v.T],
+    lossEncoder: [...s.lossEncoder, v.lossEncoder],
+    lossDecoder: [...s.lossDecoder, v.lossDecoder],
+    deltaRZ: [...s.deltaRZ, v.deltaRZ],
+    deltaRZhat: [...s.deltaRZhat, v.deltaRZhat],
   };
   if (next.step.length > MAX_STEP_POINTS) next = thin(next);
   return next;
@@ -124,15 +129,24 @@ export function thin(s: StepSeries): StepSeries {
   };
 }
 
+/** The values a step puts on the chart: none for the decoder phase, whose pixel error is not in nats like T. */
+function curveValues(
+  m: Pick<MetricRecord, 'T' | 'lossEncoder' | 'lossDecoder'> & Partial<Pick<MetricRecord, 'deltaRZ' | 'deltaRZhat' | 'phase'>>,
+): { T: number | null; lossEncoder: number | null; lossDecoder: number | null; deltaRZ: number | null; deltaRZhat: number | null } {
+  if (m.phase === 'decoder') return { T: null, lossEncoder: null, lossDecoder: null, deltaRZ: null, deltaRZhat: null };
+  return { T: m.T, lossEncoder: m.lossEncoder, lossDecoder: m.lossDecoder, deltaRZ: m.deltaRZ ?? null, deltaRZhat: m.deltaRZhat ?? null };
+}
+
 export function stepsFromMetrics(metrics: readonly MetricRecord[]): StepSeries {
   const sorted = [...metrics].sort((a, b) => a.step - b.step);
+  const v = sorted.map(curveValues);
   let s: StepSeries = {
     step: sorted.map((m) => m.step),
-    T: sorted.map((m) => m.T),
-    lossEncoder: sorted.map((m) => m.lossEncoder),
-    lossDecoder: sorted.map((m) => m.lossDecoder),
-    deltaRZ: sorted.map((m) => m.deltaRZ),
-    deltaRZhat: sorted.map((m) => m.deltaRZhat),
+    T: v.map((x) => x.T),
+    lossEncoder: v.map((x) => x.lossEncoder),
+    lossDecoder: v.map((x) => x.lossDecoder),
+    deltaRZ: v.map((x) => x.deltaRZ),
+    deltaRZhat: v.map((x) => x.deltaRZhat),
   };
   while (s.step.length > MAX_STEP_POINTS) s = thin(s);
   return s;
