@@ -229,6 +229,8 @@ export interface RunDetail {
   classNames: string[];
   metrics: MetricRecord[];
   knowledge: KnowledgeRecord[];
+  /** reconstructions of the latest task end, as streamed then (null: none stored) */
+  reconstructions: ReconstructionEvent | null;
 }
 
 // ---------------------------------------------------------------------------------------------

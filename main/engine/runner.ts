@@ -5,11 +5,12 @@
 // only), the curriculum position. Raw images exist only for the task being learned (`task.data`) and are dropped when
 // the task ends; evaluation reads images from the DataSource, which stands for the user's dataset on disk.
 import * as path from 'node:path';
-import type { KnowledgeEvent, LabEvent, MetricRecord, RunStatus, TaskRecord, TrainPhase } from '../../preload/api';
+import type { KnowledgeEvent, LabEvent, MetricRecord, ReconstructionEvent, RunStatus, TaskRecord, TrainPhase } from '../../preload/api';
 import { readLatestCheckpoint, removeStaleCheckpointTmp, writeCheckpoint, type CheckpointPayload, type TensorRecord } from '../store/checkpoints';
 import { NdjsonWriter, readNdjson, truncateNdjson } from '../store/ndjson';
 import type { RunIndex } from '../store/runIndex';
-import { knowledgeFile, metricsFile, writeStatus, type RunJson } from '../store/runFiles';
+import { knowledgeFile, metricsFile, reconstructionsFile, writeStatus, type RunJson } from '../store/runFiles';
+import { writeJsonAtomic } from '../store/atomicFile';
 import type { DataSource } from './dataSource';
 import { accuracyOf, evaluateTask, MEMORY_PROTOCOL, mergeFits, type LabeledImages } from './evaluate';
 import { toWire, type EventHub } from './events';
@@ -932,7 +933,10 @@ export class CurriculumRunner {
       const xh = await this.d.model.decode(m.z.subarray(0, k * F), k);
       rows.push({ cls: c, kind: 'memory', xhat: toWire(xh, [k, ...shape]) });
     }
-    this.emit({ type: 'reconstructions', runId: this.runId, task: this.pos.task, step: this.pos.step, imageShape: this.d.data.shape, rows, classNames: this.d.data.classNames });
+    const e: ReconstructionEvent = { type: 'reconstructions', runId: this.runId, task: this.pos.task, step: this.pos.step, imageShape: this.d.data.shape, rows, classNames: this.d.data.classNames };
+    // kept with the run (the latest task end only: ≈ 0.4 MB for ten digit classes), so a reopened run shows them
+    writeJsonAtomic(reconstructionsFile(this.d.runDir), e);
+    this.emit(e);
   }
 
   dispose(): void {

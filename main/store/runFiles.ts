@@ -1,8 +1,8 @@
-// One run's folder: run.json (written once), status.json (replaced atomically), metrics.ndjson and knowledge.ndjson
-// (append-only), checkpoints/, exports/. Everything here is the source of truth; the lab.json index is a cache of it.
+// One run's folder: run.json (written once), status.json and reconstructions.json (replaced atomically),
+// metrics.ndjson and knowledge.ndjson (append-only), checkpoints/, exports/. Everything here is the source of truth; the lab.json index is a cache of it.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { KnowledgeRecord, MetricRecord, RunStatus, RunSummary, StartRunRequest, TaskRecord } from '../../preload/api';
+import type { KnowledgeRecord, MetricRecord, ReconstructionEvent, RunStatus, RunSummary, StartRunRequest, TaskRecord } from '../../preload/api';
 import { readJsonOrNull, removeStaleTmpFiles, writeJsonAtomic } from './atomicFile';
 import { readNdjson } from './ndjson';
 
@@ -40,6 +40,16 @@ export interface StatusJson {
 export const runDirOf = (runsRoot: string, id: string): string => path.join(runsRoot, id);
 export const metricsFile = (runDir: string): string => path.join(runDir, 'metrics.ndjson');
 export const knowledgeFile = (runDir: string): string => path.join(runDir, 'knowledge.ndjson');
+/** the reconstructions of the latest task end (x, g(f(x)) and g(Z_mem) per class), so a reopened run can show them */
+export const reconstructionsFile = (runDir: string): string => path.join(runDir, 'reconstructions.json');
+
+/** The stored reconstructions, or null when the run has none (recorded before they were kept, or no task ended yet)
+ *  or the file is not what the runner writes. */
+export function readReconstructions(runDir: string): ReconstructionEvent | null {
+  const e = readJsonOrNull<ReconstructionEvent>(reconstructionsFile(runDir));
+  if (!e || e.type !== 'reconstructions' || !Array.isArray(e.rows) || !Array.isArray(e.imageShape)) return null;
+  return e;
+}
 
 /** Ids are time-sortable and unique enough for one lab: 20261128-175501-a3f9. */
 export function newRunId(now = new Date()): string {

@@ -207,6 +207,8 @@ describe('the lab window with the real engine', () => {
     await expect.poll(() => page.getByTestId('run-status').innerText(), { timeout: 30_000 }).toContain('read-only');
     await expect.poll(() => page.getByTestId('acc-row').count(), { timeout: 30_000 }).toBeGreaterThanOrEqual(1);
     await expect.poll(() => page.getByTestId('chart-steps').count(), { timeout: 30_000 }).toBe(1);
+    // the reconstructions of its last task end come back from the run folder, not from a live stream
+    await expect.poll(() => page.getByTestId('recon-row').count(), { timeout: 30_000 }).toBeGreaterThanOrEqual(2);
     await page.screenshot({ path: join(artifacts, 'window-reopened.png') });
     expect(errors).toEqual([]);
     await page.close();

@@ -94,6 +94,16 @@ describe('LabService', () => {
       const steps = detail.value.metrics.map((m) => m.step);
       expect(steps).toEqual(steps.map((_, i) => i + 1));
       expect(detail.value.summary.tasksDone).toBe(2);
+      // the last task end's reconstructions are kept with the run: pairs for the new classes, memory for the old
+      const rec = detail.value.reconstructions;
+      expect(rec?.task).toBe(1);
+      expect(rec?.rows.map((r) => `${r.cls}:${r.kind}`).sort()).toEqual(['0:memory', '1:memory', '2:pair', '3:pair']);
+      const live = [...events].reverse().find((e): e is Extract<LabEvent, { type: 'reconstructions' }> => e.type === 'reconstructions' && e.runId === id);
+      expect(rec?.rows[0].xhat.b64).toBe(live?.rows[0].xhat.b64); // the same pictures the window was sent
+      // a damaged file is no error: the run just has none
+      fs.writeFileSync(path.join(root, id, 'reconstructions.json'), '{"type":"reconstr');
+      const again = await svc.getRun(id);
+      expect(again.ok && again.value.reconstructions).toBeNull();
     }
     expect(events.some((e) => e.type === 'snapshot' && e.runId === id)).toBe(true);
     const rec = events.find((e): e is Extract<LabEvent, { type: 'reconstructions' }> => e.type === 'reconstructions' && e.runId === id && e.task >= 1);

@@ -108,8 +108,15 @@ describe('run state reducer', () => {
         { type: 'step', task: 0, step: 1, taskStep: 1, lossEncoder: -1, lossDecoder: 1, T: 1, deltaRZ: 1, deltaRZhat: 1, pairTerm: 0, samplesPerSec: 1, time: 0 },
       ],
       knowledge: [task(0, [0, 1], [0.9, 0.8]), { kind: 'event', event: 'finished', task: 0, step: 2, time: 1, message: 'done' }],
+      reconstructions: {
+        type: 'reconstructions', runId: 'old', task: 0, step: 2, imageShape: [1, 2, 2], classNames: ['0', '1'],
+        rows: [1, 0].map((cls) => ({ cls, kind: 'pair' as const, x: { shape: [1, 1, 2, 2], b64: '' }, xhat: { shape: [1, 1, 2, 2], b64: '' } })),
+      },
     };
     let s = runReducer(initialRunState(), { type: 'load', detail, mode: 'readonly' });
+    expect(s.recon?.rows.map((r) => r.cls)).toEqual([0, 1]); // the stored pictures, ordered by class
+    expect(s.recon?.step).toBe(2);
+    expect(runReducer(initialRunState(), { type: 'load', detail: { ...detail, reconstructions: null }, mode: 'readonly' }).recon).toBeNull();
     expect(s.steps.step).toEqual([1, 2]); // sorted by step
     expect(s.tasks).toHaveLength(1);
     expect(s.events).toHaveLength(1);

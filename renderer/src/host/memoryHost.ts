@@ -207,6 +207,7 @@ export class MemoryHost implements Host {
       classNames: DIGITS.slice(0, this.o.numClasses),
       metrics: [],
       knowledge: [],
+      reconstructions: null,
     };
     const sim = this.makeSim(detail, req);
     sim.status = 'running';

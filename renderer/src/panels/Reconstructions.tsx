@@ -39,10 +39,10 @@ export function Reconstructions(): React.JSX.Element {
       </div>
       {rows.length === 0 ? (
         <div className="empty">
-          <h3>{mode === 'readonly' ? 'Not stored with saved runs' : 'No reconstructions yet'}</h3>
+          <h3>{mode === 'readonly' ? 'None stored with this run' : 'No reconstructions yet'}</h3>
           <p>
             {mode === 'readonly'
-              ? 'Reconstructions are streamed while a run trains. Resume it to see them.'
+              ? 'A run keeps the reconstructions of its latest task end; this one ended no task yet, or was recorded before runs kept them. Resume it to see new ones.'
               : 'Each new class shows input images x beside their closed-loop reconstruction x̂ = g(f(x)); older classes show images decoded from the structured memory, g(Z_mem) — what the lab still remembers without keeping any images.'}
           </p>
         </div>

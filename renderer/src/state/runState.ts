@@ -203,7 +203,8 @@ export function runReducer(state: RunViewState, action: RunAction): RunViewState
         events,
         // keep live pictures that arrived while getRun was in flight
         snapshot: action.mode === 'live' && state.runId === d.summary.id ? state.snapshot : null,
-        recon: action.mode === 'live' && state.runId === d.summary.id ? state.recon : null,
+        // otherwise what the run stored at its latest task end
+        recon: action.mode === 'live' && state.runId === d.summary.id && state.recon ? state.recon : d.reconstructions ? mergeRecon(null, d.reconstructions) : null,
         progress: action.mode === 'live' && state.runId === d.summary.id ? state.progress : null,
       };
     }
