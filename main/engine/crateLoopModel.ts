@@ -21,6 +21,11 @@ async function paramsToRecords(prefix: string, p: ParamMap, out: Map<string, Ten
   for (const [name, v] of p) out.set(`${prefix}${name}`, { shape: [...v.shape], dtype: 'float32', data: (await v.data()) as Float32Array });
 }
 
+/** Frees the tensors of a replay set (the task's, or a step's gathered subset of it). */
+function disposeReplay(r: { zMem: tf.Tensor; xMem: tf.Tensor; anchorTarget: tf.Tensor | null }): void {
+  tf.dispose([r.zMem, r.xMem, ...(r.anchorTarget ? [r.anchorTarget] : [])]);
+}
+
 function assignParams(prefix: string, p: ParamMap, t: Map<string, TensorRecord>, what: string): void {
   for (const [name, v] of p) {
     const r = t.get(`${prefix}${name}`);
@@ -265,7 +270,7 @@ export class CrateLoopModel implements LoopModel {
   }
 
   setReplay(mem: MemoryReplay | null, xMem: Float32Array | null): void {
-    if (this.replay) tf.dispose([this.replay.zMem, this.replay.xMem, ...(this.replay.anchorTarget ? [this.replay.anchorTarget] : [])]);
+    if (this.replay) disposeReplay(this.replay);
     this.replay = null;
     if (!mem || mem.m === 0 || !xMem) return;
     this.replay = {
@@ -295,7 +300,7 @@ export class CrateLoopModel implements LoopModel {
       return await this.anchoredStep(x, b, rep);
     } finally {
       x.dispose();
-      if (sub) tf.dispose([sub.zMem, sub.xMem, ...(sub.anchorTarget ? [sub.anchorTarget] : [])]);
+      if (sub) disposeReplay(sub);
     }
   }
 
@@ -306,16 +311,18 @@ export class CrateLoopModel implements LoopModel {
   async decoderStep(b: TrainBatch, rate: number): Promise<StepStats> {
     this.state.setLearningRates(this.recipe.lrEncoder * this.lrScale, rate); // the encoder's rate is unused here
     const x = this.batchTensor(b);
+    const z = b.z ? tf.tensor2d(b.z, [b.n, this.featureDim]) : undefined;
     const full = this.replay;
     const sub = full && b.memRows ? this.gatherReplay(full, b.memRows) : null;
     const rep = sub ?? full;
     try {
-      const err = await decoderPixelStep(this.state, x, rep ? { zMem: rep.zMem, xMem: rep.xMem } : null);
+      const err = await decoderPixelStep(this.state, x, { z, mem: rep ? { zMem: rep.zMem, xMem: rep.xMem } : null });
       // the phase has no rate-reduction objective: T and the encoder's loss are reported as 0
       return { lossEncoder: 0, lossDecoder: err, T: 0, deltaRZ: 0, deltaRZhat: 0, pairTerm: 0 };
     } finally {
       x.dispose();
-      if (sub) tf.dispose([sub.zMem, sub.xMem, ...(sub.anchorTarget ? [sub.anchorTarget] : [])]);
+      z?.dispose();
+      if (sub) disposeReplay(sub);
     }
   }
 

@@ -24,6 +24,8 @@ export interface TrainBatch {
   memRows?: Int32Array;
   /** (n, F) features of these images under the encoder at the task start: targets of the distillation term */
   distillTarget?: Float32Array;
+  /** (n, F) f(x) of these images under the current encoder, when the caller has them (the decoder phase: f is fixed) */
+  z?: Float32Array;
 }
 
 export interface MemoryReplay {

@@ -112,6 +112,8 @@ export class CurriculumRunner {
   private metricsW: NdjsonWriter | null = null;
   private knowledgeW: NdjsonWriter | null = null;
   private perm: { key: string; perm: Int32Array } | null = null;
+  /** f(x) of the task's images for its decoder phase, where f does not move (recomputed after a resume) */
+  private decoderFeatures: { task: number; z: Float32Array } | null = null;
   private stepTimes: number[] = [];
   private resumedFrom: number | null = null;
   /** classes known before the first task: learned by the run this one continues from (`train --from`) */
@@ -546,6 +548,11 @@ export class CurriculumRunner {
     if (this.pos.phase === 'loop' && t.xMem && this.d.recipe.memPerBatch > 0) {
       const rows = this.memoryRowsForStep(t);
       if (rows) batch.memRows = rows;
+    }
+    if (this.pos.phase === 'decoder') {
+      // f is fixed in this phase: the task's images are encoded once, not once per epoch
+      if (this.decoderFeatures?.task !== this.pos.task) this.decoderFeatures = { task: this.pos.task, z: await this.d.model.encode(t.data.x, t.data.n) };
+      batch.z = gatherRows(this.decoderFeatures.z, idx, this.d.model.featureDim);
     }
     if (this.pos.phase === 'decoder' && t.xMem) {
       // generative self-replay: every old class gets as many rows as a new class has images in the step

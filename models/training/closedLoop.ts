@@ -337,30 +337,29 @@ export function pixelError(xHat: tf.Tensor4D, x: tf.Tensor4D): tf.Scalar {
  * while the encoder warms up, so the decoder is not a few loop steps old when the first memory is decoded.
  */
 export async function reconstructionStep(state: LoopState, x: tf.Tensor4D): Promise<number> {
-  const { cfg, loop, enc, dec } = state;
-  const z = tf.tidy(() => encode(enc, cfg, x));
-  const { value, grads } = state.decoderOptimizer.computeGradients(
-    () => tf.mul(loop.reconWeight, pixelError(decode(dec, cfg, z), x)) as tf.Scalar,
-    state.decoderVars(),
-  );
-  applyAndFree(state.decoderOptimizer, grads);
-  z.dispose();
-  const v = (await value.data())[0]; // sync point: one per step
-  value.dispose();
-  return v;
+  return decoderPixelStep(state, x, { weight: state.loop.reconWeight });
 }
 
 /**
- * A decoder step of the decoder phase: mean((g(Z) − X)²) over the batch's images with Z = f(X) (f held fixed) and,
- * when memory is given, over the replayed pairs (Z_mem, X_mem) too, so the decoder keeps drawing the old classes as it
- * drew them when the task started (generative self-replay). Returns the pixel error before the step.
+ * A decoder step on pixels: weight·mean((g(Z) − X)²) over the batch's images, with Z = f(X) (f held fixed; `z` when the
+ * caller has the features already) and, when memory is given, over the replayed pairs (Z_mem, X_mem) too, so the
+ * decoder keeps drawing the old classes as it drew them when the task started (generative self-replay; the decoder
+ * phase). Returns the loss before the step.
  */
-export async function decoderPixelStep(state: LoopState, x: tf.Tensor4D, mem: { zMem: tf.Tensor2D; xMem: tf.Tensor4D } | null): Promise<number> {
+export async function decoderPixelStep(
+  state: LoopState,
+  x: tf.Tensor4D,
+  opts: { z?: tf.Tensor2D; mem?: { zMem: tf.Tensor2D; xMem: tf.Tensor4D } | null; weight?: number } = {},
+): Promise<number> {
   const { cfg, enc, dec } = state;
-  const z = tf.tidy(() => (mem ? tf.concat([encode(enc, cfg, x), mem.zMem]) : encode(enc, cfg, x)) as tf.Tensor2D);
+  const { mem, weight = 1 } = opts;
+  const z = tf.tidy(() => {
+    const zx = opts.z ?? encode(enc, cfg, x);
+    return (mem ? tf.concat([zx, mem.zMem]) : opts.z ? tf.clone(zx) : zx) as tf.Tensor2D;
+  });
   const target = mem ? (tf.concat([x, mem.xMem]) as tf.Tensor4D) : x;
   try {
-    const { value, grads } = state.decoderOptimizer.computeGradients(() => pixelError(decode(dec, cfg, z), target), state.decoderVars());
+    const { value, grads } = state.decoderOptimizer.computeGradients(() => tf.mul(weight, pixelError(decode(dec, cfg, z), target)) as tf.Scalar, state.decoderVars());
     applyAndFree(state.decoderOptimizer, grads);
     const v = (await value.data())[0]; // sync point: one per step
     value.dispose();

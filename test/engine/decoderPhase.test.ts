@@ -69,7 +69,7 @@ describe('decoder phase', () => {
     expect(straight.status, straight.lastMessage).toBe('finished');
     expect(decoderSteps(straight.runDir, 1).length).toBeGreaterThan(0);
 
-    const { runner: first, deps, events } = await tinyRun(root, PHASE, { tasks: 2 });
+    const { runner: first, deps } = await tinyRun(root, PHASE, { tasks: 2 });
     let stopped = false;
     deps.hub.subscribe((e) => {
       // stop in the middle of the second task's decoder phase (its steps are the last 3·⌊n/20⌋ of the task)
@@ -85,7 +85,6 @@ describe('decoder phase', () => {
     const again = await openRun(deps, first.runId);
     await again.start();
     expect(again.status, again.lastMessage).toBe('finished');
-    expect(events.length).toBeGreaterThan(0);
     // same batches, same memory rows, same Adam moments: the resumed run ends where the uninterrupted one did
     expect(maxDiff(weights(again.runDir, 'dec/'), weights(straight.runDir, 'dec/'))).toBeLessThan(1e-6);
     expect(maxDiff(weights(again.runDir, 'enc/'), weights(straight.runDir, 'enc/'))).toBeLessThan(1e-6);

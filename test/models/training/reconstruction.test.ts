@@ -85,10 +85,10 @@ describe('decoder phase step (decoderPixelStep)', () => {
     const enc0 = [...state.enc.values()].map((v) => v.dataSync().slice());
     const e0 = (pixelError64(state, x) * N * 64 + memError64()) / ((N + m) * 64);
     const mem0 = memError64();
-    const first = await decoderPixelStep(state, x, { zMem, xMem });
+    const first = await decoderPixelStep(state, x, { mem: { zMem, xMem } });
     expect(first).toBeCloseTo(e0, 4);
     await noLeak(async () => {
-      for (let i = 0; i < 20; i++) await decoderPixelStep(state, x, { zMem, xMem });
+      for (let i = 0; i < 20; i++) await decoderPixelStep(state, x, { mem: { zMem, xMem } });
     });
     // both parts are learned: the images from their features, and the memory pairs the decoder is to keep drawing
     expect(memError64()).toBeLessThan(0.8 * mem0);
@@ -102,7 +102,7 @@ describe('decoder phase step (decoderPixelStep)', () => {
     const x = tf.tensor4d(randomArray(N * 64, 34), [N, 1, 8, 8]);
     const state = new LoopState(cfg, resolveLoopConfig({}), 6);
     const twin = new LoopState(cfg, resolveLoopConfig({}), 6); // same seed, same weights, never stepped
-    expect(await decoderPixelStep(state, x, null)).toBeCloseTo(pixelError64(twin, x), 4);
+    expect(await decoderPixelStep(state, x)).toBeCloseTo(pixelError64(twin, x), 4);
     expect(pixelError64(state, x)).toBeLessThan(pixelError64(twin, x)); // and the step moved g
     state.dispose();
     twin.dispose();
@@ -113,7 +113,7 @@ describe('decoder phase step (decoderPixelStep)', () => {
     const x = tf.tensor4d(randomArray(N * 64, 35), [N, 1, 8, 8]);
     const state = new LoopState(cfg, resolveLoopConfig({}), 7);
     state.setLearningRates(3e-4, 5e-3);
-    await decoderPixelStep(state, x, null);
+    await decoderPixelStep(state, x);
     await evaluateClosedLoop(state, x, labels, 2); // no step: the encoder's optimiser stays empty
     const before = await state.getOptimizerState();
     expect(before.decoder.some((t) => t.name.endsWith('/m'))).toBe(true);
