@@ -507,6 +507,13 @@ export class CurriculumRunner {
     return this.batchesPerEpoch('loop') * (this.warmupEpochs() + this.d.recipe.epochs) + this.batchesPerEpoch('decoder') * this.d.recipe.decoderEpochs;
   }
 
+  /** Go on to `next` within the task. The decoder phase and the loop give the decoder different objectives, so
+   *  entering or leaving the decoder phase starts the decoder's Adam afresh. */
+  private movePhase(next: Phase): void {
+    if (next === 'decoder' || this.pos.phase === 'decoder') this.d.model.resetDecoderOptimizer?.();
+    this.pos = { ...this.pos, phase: next, epoch: 0, batch: 0 };
+  }
+
   /** The phase after `phase` within a task. */
   private nextPhase(phase: Phase): Phase {
     if (phase === 'warmup') return 'loop';
@@ -519,16 +526,12 @@ export class CurriculumRunner {
     const phaseEpochs = this.pos.phase === 'warmup' ? this.warmupEpochs() : this.pos.phase === 'decoder' ? this.d.recipe.decoderEpochs : this.d.recipe.epochs;
     if (this.skipTask) {
       this.skipTask = false;
-      if (this.pos.phase === 'decoder') this.d.model.resetDecoderOptimizer?.();
-      this.pos.phase = 'finalize';
+      this.movePhase('finalize');
       this.log('info', `task ${this.pos.task + 1}: moving on to the next task on request`);
       return;
     }
     if (this.pos.epoch >= phaseEpochs) {
-      const next = this.nextPhase(this.pos.phase);
-      // the decoder phase and the loop give the decoder different objectives: each starts with fresh Adam moments
-      if (next === 'decoder' || this.pos.phase === 'decoder') this.d.model.resetDecoderOptimizer?.();
-      this.pos = { ...this.pos, phase: next, epoch: 0, batch: 0 };
+      this.movePhase(this.nextPhase(this.pos.phase));
       return;
     }
     // 1. the batch: a permutation per (task, phase, epoch) from the run seed, so a resumed run draws the same batches
@@ -550,7 +553,7 @@ export class CurriculumRunner {
       if (rows) batch.memRows = rows;
     }
     if (this.pos.phase === 'decoder') {
-      // f is fixed in this phase: the task's images are encoded once, not once per epoch
+      // f is fixed in this phase: the task's images are encoded once, not at every step
       if (this.decoderFeatures?.task !== this.pos.task) this.decoderFeatures = { task: this.pos.task, z: await this.d.model.encode(t.data.x, t.data.n) };
       batch.z = gatherRows(this.decoderFeatures.z, idx, this.d.model.featureDim);
     }
@@ -660,6 +663,7 @@ export class CurriculumRunner {
 
   private async finishTask(): Promise<void> {
     const t = this.task!;
+    this.decoderFeatures = null; // the decoder phase is over: its features are not kept beyond the task
     const r = this.d.recipe;
     const F = this.d.model.featureDim;
     const tStart = performance.now();
