@@ -198,6 +198,24 @@ export class CurriculumRunner {
     this.wake = null;
     w?.();
   }
+  /** Pause is asked for and not overruled by step N, stop or next task. */
+  private holding(): boolean {
+    return this.pauseRequested && this.stepBudget === 0 && !this.stopRequested;
+  }
+
+  /**
+   * A pause point inside a long task end (the last task's baselines run for minutes): the run reports 'paused' and
+   * waits here, as it does between steps, instead of making a Pause wait for the whole stretch.
+   */
+  private async pausePoint(): Promise<void> {
+    await new Promise<void>((res) => setImmediate(res)); // let a control message in
+    while (this.holding()) {
+      if (this.status !== 'paused') await this.setStatus('paused');
+      await this.sleep(200);
+    }
+    if (this.status === 'paused') await this.setStatus('running');
+  }
+
   private sleep(ms: number): Promise<void> {
     return new Promise((res) => {
       const t = setTimeout(() => {
@@ -844,11 +862,12 @@ export class CurriculumRunner {
       return { last: accs[accs.length - 1], avg: accs.reduce((a, b) => a + b, 0) / accs.length };
     };
     // raw-pixel nearest subspace: each class is fitted on its own, so one fit per class serves every task prefix
+    await this.pausePoint();
     this.log('info', 'baseline: raw-pixel nearest subspace');
     const px = incremental(fitNearestSubspaceLarge(train.x, train.n, S, train.y, all, r.subspaceRank), test.x, S);
     out.rawPixelLast = px.last;
     out.rawPixelAvg = px.avg;
-    await new Promise<void>((res) => setImmediate(res));
+    await this.pausePoint();
     // randomly initialised encoder
     this.log('info', 'baseline: randomly initialised encoder');
     const rnd = this.d.makeEncoder({ seed: hashSeed(this.d.run.seed, 99) });
@@ -864,6 +883,7 @@ export class CurriculumRunner {
     }
     // continuing without memory: the same curriculum re-run with nothing replayed
     if (this.tasks.length > 1 && !r.noMemory) {
+      await this.pausePoint();
       this.log('info', 'baseline: re-running the curriculum without memory');
       const rec: Recipe = { ...r, noMemory: true, baselines: false, epochs: Math.max(1, Math.round(r.epochs * r.baselineEpochScale)), warmupEpochs: Math.round(r.warmupEpochs * r.baselineEpochScale) };
       const model = this.d.makeModel(rec, this.d.run.seed);
@@ -879,10 +899,22 @@ export class CurriculumRunner {
         sub.history = [this.history[0]];
         sub.pos = { task: 1, phase: 'start', epoch: 0, batch: 0, step: 0, taskStep: 0 };
       }
-      const onStop = () => sub.stop();
-      const timer = setInterval(() => {
-        if (this.stopRequested) onStop();
-      }, 200);
+      // the re-run is minutes of training: Stop and Pause reach it (the run reports 'paused' while it waits)
+      let settled = false;
+      const mirror = (async () => {
+        let held = false;
+        while (!settled) {
+          await new Promise<void>((res) => setTimeout(res, 100));
+          if (settled) break;
+          if (this.stopRequested) sub.stop();
+          const hold = this.holding();
+          if (hold === held) continue;
+          held = hold;
+          sub.pauseRequested = hold; // set directly: the sub-run may not have reached 'running' yet
+          if (!hold) sub.resume();
+          await this.setStatus(hold ? 'paused' : 'running');
+        }
+      })();
       try {
         await sub.start();
         const last = sub.history[sub.history.length - 1];
@@ -892,7 +924,8 @@ export class CurriculumRunner {
           out.noMemoryAvgMemory = last.avgIncrementalMemory;
         }
       } finally {
-        clearInterval(timer);
+        settled = true;
+        await mirror;
         model.dispose();
       }
     }

@@ -151,8 +151,11 @@ describe('the lab window with the real engine', () => {
     await page.waitForTimeout(2500);
     expect(await stepValue(page)).toBe(sp);
     await page.getByTestId('resume').click();
-    await expect.poll(() => page.getByTestId('run-status').innerText(), { timeout: 60_000 }).toBe('running');
-    await expect.poll(() => stepValue(page), { timeout: 120_000 }).toBeGreaterThan(sp);
+    // the tiny run is seconds long: on a loaded machine the Pause may have landed in the last task's baselines, where
+    // no steps are left to move, and the resumed run can finish between two polls
+    await expect
+      .poll(async () => (await stepValue(page)) > sp || (await page.getByTestId('run-status').innerText()) === 'finished', { timeout: 120_000 })
+      .toBe(true);
 
     // the first task's accuracy-matrix row, and reconstructions
     await expect.poll(() => page.getByTestId('acc-row').count(), { timeout: 240_000 }).toBeGreaterThanOrEqual(1);

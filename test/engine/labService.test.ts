@@ -132,6 +132,24 @@ describe('LabService', () => {
     expect(events.some((e) => e.type === 'progress' && e.runId === id && e.phase === 'decoder')).toBe(true);
   }, 180_000);
 
+  it('pauses inside the last task\'s baselines (the no-memory re-run) and goes on from there on resume', async () => {
+    const r = await svc.startRun({ ...TINY_REQUEST, tasks: 2, recipe: { ...TINY_RECIPE, baselines: true, epochs: 30 } } as never);
+    const id = r.ok ? r.value.runId : '';
+    const logged = (text: string) => events.some((e) => e.type === 'log' && e.runId === id && e.message.includes(text));
+    await until(() => logged('re-running the curriculum without memory'));
+    expect((await svc.control({ runId: id, action: 'pause' })).ok).toBe(true);
+    await until(() => statusOf(id) === 'paused', 30_000);
+    const results = () => events.filter((e) => e.type === 'task-result' && e.runId === id).length;
+    await new Promise((res) => setTimeout(res, 2500)); // the re-run alone takes about a second when not held
+    expect(statusOf(id)).toBe('paused');
+    expect(results()).toBe(1); // the last task's record waits for its baselines
+    await svc.control({ runId: id, action: 'resume' });
+    await until(() => statusOf(id) === 'finished');
+    const last = [...events].reverse().find((e): e is Extract<LabEvent, { type: 'task-result' }> => e.type === 'task-result' && e.runId === id);
+    expect(last?.record.task).toBe(1);
+    expect(last?.record.baselines?.noMemoryLastMemory).toBeGreaterThan(0); // the re-run finished after the pause
+  }, 180_000);
+
   it('with autonomous off pauses after each task until told to go on', async () => {
     const r = await svc.startRun({ ...TINY_REQUEST, tasks: 2, autonomous: false, recipe: { ...TINY_RECIPE } } as never);
     const id = r.ok ? r.value.runId : '';
