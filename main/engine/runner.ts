@@ -963,8 +963,9 @@ export class CurriculumRunner {
     const F = this.d.model.featureDim;
     const rows: { cls: number; kind: 'pair' | 'memory'; x?: { shape: number[]; b64: string }; xhat: { shape: number[]; b64: string } }[] = [];
     const shape = [...this.d.data.shape];
+    const per = reconstructionCounts(seen.length - newClasses.length);
     for (const c of newClasses) {
-      const idx = indicesOf(test.y, [c]).slice(0, 8);
+      const idx = indicesOf(test.y, [c]).slice(0, per.pairs);
       if (!idx.length) continue;
       const x = gatherRows(test.x, idx, S);
       const xh = await this.d.model.decode(await this.d.model.encode(x, idx.length), idx.length);
@@ -973,12 +974,12 @@ export class CurriculumRunner {
     for (const c of seen.filter((s) => !newClasses.includes(s))) {
       const m = this.memory.classes.get(c);
       if (!m) continue;
-      const k = Math.min(8, m.m);
+      const k = Math.min(per.memory, m.m);
       const xh = await this.d.model.decode(m.z.subarray(0, k * F), k);
       rows.push({ cls: c, kind: 'memory', xhat: toWire(xh, [k, ...shape]) });
     }
     const e: ReconstructionEvent = { type: 'reconstructions', runId: this.runId, task: this.pos.task, step: this.pos.step, imageShape: this.d.data.shape, rows, classNames: this.d.data.classNames };
-    // kept with the run (the latest task end only: ≈ 0.4 MB for ten digit classes), so a reopened run shows them
+    // kept with the run (the latest task end only: ≈ 0.15 MB for ten digit classes), so a reopened run shows them
     writeJsonAtomic(reconstructionsFile(this.d.runDir), e);
     this.emit(e);
   }
@@ -995,6 +996,15 @@ export class CurriculumRunner {
   get checkpointsDir(): string {
     return path.join(this.d.runDir, 'checkpoints');
   }
+}
+
+/**
+ * Images per class row of a task end's reconstructions: what the window shows (3 x | x̂ pairs, 6 samples of g(Z_mem)),
+ * and fewer memory samples when many classes are old, so that the event and reconstructions.json stay near 1.5 MB
+ * even for CIFAR-100 (8 of each for 100 classes were ≈ 13 MB, rewritten at every task end).
+ */
+export function reconstructionCounts(oldClasses: number): { pairs: number; memory: number } {
+  return { pairs: 3, memory: Math.max(1, Math.min(6, Math.floor(120 / Math.max(1, oldClasses)))) };
 }
 
 function pick(z: Float32Array, y: Int32Array, F: number, cls: number): { z: Float32Array; n: number } {

@@ -8,6 +8,7 @@ import { PRESETS } from '../../models/crate/config';
 import { countSpecs, encoderSpecs } from '../../models/crate/params';
 import type { LabEvent, ProgressEvent, RunStatus, TaskRecord } from '../../preload/api';
 import { createLabService, type LabService } from '../../main/engine/labService';
+import { reconstructionCounts } from '../../main/engine/runner';
 import { TINY_RECIPE, TINY_REQUEST, tempRoot } from './helpers';
 
 let root: string;
@@ -100,6 +101,8 @@ describe('LabService', () => {
       expect(rec?.rows.map((r) => `${r.cls}:${r.kind}`).sort()).toEqual(['0:memory', '1:memory', '2:pair', '3:pair']);
       const live = [...events].reverse().find((e): e is Extract<LabEvent, { type: 'reconstructions' }> => e.type === 'reconstructions' && e.runId === id);
       expect(rec?.rows[0].xhat.b64).toBe(live?.rows[0].xhat.b64); // the same pictures the window was sent
+      // as many images as the window shows: 3 pairs per new class, 6 memory samples per old class (of two)
+      expect(rec?.rows.map((r) => `${r.kind}:${r.xhat.shape[0]}:${r.x?.shape[0] ?? '-'}`).sort()).toEqual(['memory:6:-', 'memory:6:-', 'pair:3:3', 'pair:3:3']);
       // a damaged file is no error: the run just has none
       fs.writeFileSync(path.join(root, id, 'reconstructions.json'), '{"type":"reconstr');
       const again = await svc.getRun(id);
@@ -149,6 +152,15 @@ describe('LabService', () => {
     expect(last?.record.task).toBe(1);
     expect(last?.record.baselines?.noMemoryLastMemory).toBeGreaterThan(0); // the re-run finished after the pause
   }, 180_000);
+
+  it('bounds the reconstructions a task end keeps when many classes are old', () => {
+    expect(reconstructionCounts(8)).toEqual({ pairs: 3, memory: 6 });
+    expect(reconstructionCounts(30)).toEqual({ pairs: 3, memory: 4 });
+    // CIFAR-100's last task: 98 old classes, one sample each; float32 in base64, 32×32×3 images
+    const c = reconstructionCounts(98);
+    const bytes = (2 * c.pairs * 2 + 98 * c.memory) * 32 * 32 * 3 * 4 * (4 / 3);
+    expect(bytes).toBeLessThan(2e6);
+  });
 
   it('with autonomous off pauses after each task until told to go on', async () => {
     const r = await svc.startRun({ ...TINY_REQUEST, tasks: 2, autonomous: false, recipe: { ...TINY_RECIPE } } as never);
