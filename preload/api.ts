@@ -309,6 +309,20 @@ export interface RunStatusEvent {
   message?: string;
 }
 
+/**
+ * Work between training steps long enough to show: a task end's evaluation, and the last task's baselines (the
+ * no-memory re-run of the curriculum takes minutes). `activity: null` says training steps (or the end) follow.
+ */
+export interface ActivityEvent {
+  type: 'activity';
+  runId: string;
+  activity: 'evaluating' | 'baselines' | null;
+  /** what exactly, for a person: "re-running the curriculum without memory: task 3 of 5" */
+  detail: string;
+  /** 0–1 where the engine can tell, else null */
+  fraction: number | null;
+}
+
 export interface EngineEvent {
   type: 'engine';
   state: 'started' | 'crashed' | 'restarted';
@@ -323,6 +337,7 @@ export type LabEvent =
   | KnowledgeEventMsg
   | LogEvent
   | RunStatusEvent
+  | ActivityEvent
   | EngineEvent;
 
 export type LabEventType = LabEvent['type'];

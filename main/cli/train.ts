@@ -154,6 +154,16 @@ class ProgressBar {
     process.stderr.write(`\r${line.slice(0, (process.stderr.columns ?? 120) - 1)}\x1b[K`);
     this.shown = true;
   }
+  /** Between steps: what the engine does (a task end's evaluation, the last task's baselines), with a bar where it knows how far it is. */
+  activity(e: Extract<LabEvent, { type: 'activity' }>): void {
+    if (!this.enabled || e.activity === null) return;
+    this.last = Date.now();
+    const width = 24;
+    const bar = e.fraction === null ? '' : ` [${'#'.repeat(Math.round(e.fraction * width))}${'.'.repeat(width - Math.round(e.fraction * width))}] ${Math.round(e.fraction * 100)}%`;
+    const line = `${e.activity}: ${e.detail}${bar}`;
+    process.stderr.write(`\r${line.slice(0, (process.stderr.columns ?? 120) - 1)}\x1b[K`);
+    this.shown = true;
+  }
   clear(): void {
     if (this.shown) process.stderr.write('\r\x1b[K');
     this.shown = false;
@@ -241,6 +251,7 @@ async function drive(runner: CurriculumRunner, hub: EventHub, deps: SessionDeps,
       return;
     }
     if (e.type === 'progress') bar.update(e);
+    else if (e.type === 'activity') bar.activity(e);
     else if (e.type === 'task-result') {
       bar.clear();
       printTask(e.record as EngineTaskRecord, classNames());

@@ -19,7 +19,8 @@ export class EventHub {
 
   emit(e: LabEvent): void {
     if (e.type === 'progress') return this.emitProgress(e);
-    if (e.type === 'run-status' || e.type === 'task-result') this.flush(); // keep order: last progress before a status change
+    // keep order: the last progress goes out before a status change or an activity (which a later progress clears)
+    if (e.type === 'run-status' || e.type === 'task-result' || e.type === 'activity') this.flush();
     this.deliver(e);
   }
 

@@ -126,8 +126,9 @@ export class EventThrottle {
   ) {}
 
   push(e: LabEvent): void {
-    // A status change must not be overtaken by a stale progress event still waiting in the throttle.
-    if (e.type === 'run-status') this.flush();
+    // A status change or an activity must not be overtaken by a stale progress event still waiting in the throttle
+    // (a progress event ends an activity in the window).
+    if (e.type === 'run-status' || e.type === 'activity') this.flush();
     const interval = this.intervals[e.type];
     if (!interval) {
       this.emit(e);

@@ -5,7 +5,7 @@
 // only), the curriculum position. Raw images exist only for the task being learned (`task.data`) and are dropped when
 // the task ends; evaluation reads images from the DataSource, which stands for the user's dataset on disk.
 import * as path from 'node:path';
-import type { KnowledgeEvent, LabEvent, MetricRecord, ReconstructionEvent, RunStatus, TaskRecord, TrainPhase } from '../../preload/api';
+import type { ActivityEvent, KnowledgeEvent, LabEvent, MetricRecord, ReconstructionEvent, RunStatus, TaskRecord, TrainPhase } from '../../preload/api';
 import { readLatestCheckpoint, removeStaleCheckpointTmp, writeCheckpoint, type CheckpointPayload, type TensorRecord } from '../store/checkpoints';
 import { NdjsonWriter, readNdjson, truncateNdjson } from '../store/ndjson';
 import type { RunIndex } from '../store/runIndex';
@@ -118,6 +118,9 @@ export class CurriculumRunner {
   private resumedFrom: number | null = null;
   /** classes known before the first task: learned by the run this one continues from (`train --from`) */
   private readonly base: number[];
+
+  /** set on the no-memory baseline's sub-run: where it is, for the parent's activity events */
+  private onStep: ((task: number, taskStep: number, taskSteps: number) => void) | null = null;
 
   // control
   private pauseRequested = false;
@@ -255,6 +258,10 @@ export class CurriculumRunner {
 
   private log(level: 'info' | 'warn' | 'error', message: string): void {
     this.emit({ type: 'log', runId: this.runId, level, message, time: new Date().toISOString() });
+  }
+
+  private activity(activity: ActivityEvent['activity'], detail = '', fraction: number | null = null): void {
+    this.emit({ type: 'activity', runId: this.runId, activity, detail, fraction });
   }
 
   private knowledge(event: KnowledgeEvent['event'], message: string): void {
@@ -637,6 +644,7 @@ export class CurriculumRunner {
       this.metricsW?.append(rec);
     }
     const taskSteps = this.taskSteps();
+    this.onStep?.(this.pos.task, this.pos.taskStep, taskSteps);
     this.emit({
       type: 'progress', runId: this.runId, status: this.status, task: this.pos.task, tasksTotal: this.tasks.length,
       step: this.pos.step, taskStep: this.pos.taskStep, taskSteps, lossEncoder: stats.lossEncoder, lossDecoder: stats.lossDecoder,
@@ -685,6 +693,7 @@ export class CurriculumRunner {
     const r = this.d.recipe;
     const F = this.d.model.featureDim;
     const tStart = performance.now();
+    this.activity('evaluating', `task ${this.pos.task + 1}: memory of ${t.classes.map((c) => this.d.data.classNames[c]).join(', ')}, evaluation on every class seen`);
 
     // the new images under the encoder as it is now: drift probes (f) and the new classes' memory below
     const zNew = await this.d.model.encode(t.data.x, t.data.n);
@@ -766,6 +775,7 @@ export class CurriculumRunner {
     this.emit({ type: 'task-result', runId: this.runId, record });
     this.emitSnapshot(ev.zTest, ev.yTest, ev.classifier);
     await this.emitReconstructions(test, t.classes, t.seen);
+    this.activity(null);
     this.task = null;
     this.d.model.setReplay(null, null);
     this.pos = { ...this.pos, task: this.pos.task + 1, phase: 'start', epoch: 0, batch: 0, taskStep: 0 };
@@ -864,12 +874,14 @@ export class CurriculumRunner {
     // raw-pixel nearest subspace: each class is fitted on its own, so one fit per class serves every task prefix
     await this.pausePoint();
     this.log('info', 'baseline: raw-pixel nearest subspace');
+    this.activity('baselines', 'nearest subspace on raw pixels');
     const px = incremental(fitNearestSubspaceLarge(train.x, train.n, S, train.y, all, r.subspaceRank), test.x, S);
     out.rawPixelLast = px.last;
     out.rawPixelAvg = px.avg;
     await this.pausePoint();
     // randomly initialised encoder
     this.log('info', 'baseline: randomly initialised encoder');
+    this.activity('baselines', 'a randomly initialised encoder');
     const rnd = this.d.makeEncoder({ seed: hashSeed(this.d.run.seed, 99) });
     try {
       const F = this.d.model.featureDim;
@@ -899,7 +911,20 @@ export class CurriculumRunner {
         sub.history = [this.history[0]];
         sub.pos = { task: 1, phase: 'start', epoch: 0, batch: 0, step: 0, taskStep: 0 };
       }
-      // the re-run is minutes of training: Stop and Pause reach it (the run reports 'paused' while it waits)
+      // the re-run is minutes of training: its progress shows as the run's activity, throttled to 2 per second
+      const first = sub.pos.task;
+      const span = Math.max(1, this.tasks.length - first);
+      let shown = 0;
+      const report = (task: number, taskStep: number, taskSteps: number, force = false) => {
+        const now = Date.now();
+        if (!force && now - shown < 500) return;
+        shown = now;
+        const f = Math.min(1, (task - first + (taskSteps > 0 ? taskStep / taskSteps : 0)) / span);
+        this.activity('baselines', `re-run without memory · task ${task + 1} of ${this.tasks.length}`, f);
+      };
+      sub.onStep = report;
+      report(first, 0, 1, true);
+      // Stop and Pause reach the re-run (the run reports 'paused' while it waits)
       let settled = false;
       const mirror = (async () => {
         let held = false;

@@ -143,14 +143,28 @@ describe('LabService', () => {
     expect((await svc.control({ runId: id, action: 'pause' })).ok).toBe(true);
     await until(() => statusOf(id) === 'paused', 30_000);
     const results = () => events.filter((e) => e.type === 'task-result' && e.runId === id).length;
+    const activities = () => events.filter((e): e is Extract<LabEvent, { type: 'activity' }> => e.type === 'activity' && e.runId === id);
+    const heldAt = activities().length;
     await new Promise((res) => setTimeout(res, 2500)); // the re-run alone takes about a second when not held
     expect(statusOf(id)).toBe('paused');
     expect(results()).toBe(1); // the last task's record waits for its baselines
+    expect(activities()).toHaveLength(heldAt); // and the re-run reports no progress while held
     await svc.control({ runId: id, action: 'resume' });
     await until(() => statusOf(id) === 'finished');
     const last = [...events].reverse().find((e): e is Extract<LabEvent, { type: 'task-result' }> => e.type === 'task-result' && e.runId === id);
     expect(last?.record.task).toBe(1);
     expect(last?.record.baselines?.noMemoryLastMemory).toBeGreaterThan(0); // the re-run finished after the pause
+    // between steps the run says what it does: each task end evaluates, the last one then measures its baselines,
+    // and the re-run without memory reports how far it is (nothing moved while it was held)
+    const acts = activities();
+    expect(acts.filter((a) => a.activity === 'evaluating')).toHaveLength(2);
+    const rerun = acts.filter((a) => a.activity === 'baselines' && a.fraction !== null);
+    expect(rerun.length).toBeGreaterThanOrEqual(2);
+    expect(rerun[0].detail).toMatch(/without memory · task 2 of 2/);
+    const fr = rerun.map((a) => a.fraction!);
+    expect(fr).toEqual([...fr].sort((a, b) => a - b));
+    expect(fr[fr.length - 1]).toBeGreaterThan(0.5);
+    expect(acts[acts.length - 1].activity).toBeNull(); // and the activity ends with the task
   }, 180_000);
 
   it('bounds the reconstructions a task end keeps when many classes are old', () => {

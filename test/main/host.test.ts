@@ -192,4 +192,14 @@ describe('EventThrottle', () => {
     expect(out.map((e) => (e.type === 'progress' ? e.step : e.type))).toEqual([1, 2, 'run-status']);
     t.dispose();
   });
+
+  it('flushes a waiting progress event before an activity (a later progress would end the activity in the window)', () => {
+    const out: LabEvent[] = [];
+    const t = new EventThrottle((e) => out.push(e), { progress: 100 }, () => 0);
+    t.push(progress(1));
+    t.push(progress(2));
+    t.push({ type: 'activity', runId: 'r', activity: 'evaluating', detail: 'task 1', fraction: null });
+    expect(out.map((e) => (e.type === 'progress' ? e.step : e.type))).toEqual([1, 2, 'activity']);
+    t.dispose();
+  });
 });

@@ -56,6 +56,23 @@ describe('run state reducer', () => {
     expect(s.progress?.step).toBe(1);
   });
 
+  it('shows an activity between steps until steps or the end come back', () => {
+    let s = runReducer(initialRunState(), { type: 'watch', runId: 'a' });
+    const act = (activity: 'evaluating' | 'baselines' | null, fraction: number | null = null): LabEvent => ({ type: 'activity', runId: 'a', activity, detail: 'x', fraction });
+    s = fold(s, [progress('a', 1), act('evaluating')]);
+    expect(s.activity?.activity).toBe('evaluating');
+    s = fold(s, [progress('a', 2)]); // the next task's steps
+    expect(s.activity).toBeNull();
+    s = fold(s, [act('baselines', 0.4), { type: 'run-status', runId: 'a', status: 'paused' }]);
+    expect(s.activity).toMatchObject({ activity: 'baselines', fraction: 0.4 }); // paused inside the baselines: still there
+    s = fold(s, [act('evaluating'), { type: 'activity', runId: 'b', activity: null, detail: '', fraction: null }]);
+    expect(s.activity?.activity).toBe('evaluating'); // another run's event changes nothing
+    s = fold(s, [act(null)]);
+    expect(s.activity).toBeNull();
+    s = fold(s, [act('baselines', 0.9), { type: 'run-status', runId: 'a', status: 'finished' }]);
+    expect(s.activity).toBeNull();
+  });
+
   it('ignores repeated or older steps (progress while paused)', () => {
     let s = runReducer(initialRunState(), { type: 'watch', runId: 'a' });
     s = fold(s, [progress('a', 1), progress('a', 2), progress('a', 2), progress('a', 1)]);

@@ -1,4 +1,5 @@
 import type {
+  ActivityEvent,
   EngineEvent,
   KnowledgeEvent,
   LabEvent,
@@ -61,6 +62,8 @@ export interface RunViewState {
   engine: EngineEvent | null;
   /** a run-status message worth showing (e.g. why a run failed) */
   statusMessage: string | null;
+  /** work between steps (a task end's evaluation, the last task's baselines); null while steps run */
+  activity: ActivityEvent | null;
 }
 
 export type RunAction =
@@ -91,6 +94,7 @@ export function initialRunState(): RunViewState {
     logs: [],
     engine: null,
     statusMessage: null,
+    activity: null,
   };
 }
 
@@ -239,13 +243,17 @@ export function applyEvent(state: RunViewState, e: LabEvent): RunViewState {
         progress: e,
         status: e.status,
         steps: appendStep(s.steps, e),
+        activity: null,
       };
+    case 'activity':
+      return { ...s, activity: e.activity === null ? null : e };
     case 'run-status':
       return {
         ...s,
         status: e.status,
         statusMessage: e.message ?? (e.status === s.status ? s.statusMessage : null),
         progress: s.progress ? { ...s.progress, status: e.status } : s.progress,
+        activity: e.status === 'running' || e.status === 'paused' ? s.activity : null,
       };
     case 'snapshot':
       return { ...s, snapshot: e, classNames: e.classNames.length ? e.classNames : s.classNames };
