@@ -200,6 +200,8 @@ export interface TaskRecord {
   forgetting: number[];
   /** per old class: mean distance between memory mean and current feature mean */
   drift: number[];
+  /** per seen class: principal directions holding 90 % of its centred feature energy (runs recorded before
+   *  2026-11-29: σ_i ≥ 1 % σ₁ over at most 64 directions) */
   rank: number[];
   codingRate: number[];
   /** principal angles: cosine of the smallest angle between class subspaces, seen × seen */

@@ -15,7 +15,8 @@ import type { TaskRecord } from '../../preload/api';
 import { fitNearestSubspace, predictNearestSubspace, type SubspaceModel } from './subspaceAdapter';
 import type { LoopModel } from './loopModel';
 import type { MemoryBank } from './memoryBank';
-import { codingRateHost, maxPrincipalCosine, meanRow, rankFromSigma, rowsOf } from './subspaceMetrics';
+import { classRank, energyRank } from '../../models/subspace/metrics';
+import { codingRateHost, maxPrincipalCosine, meanRow, rowsOf } from './subspaceMetrics';
 
 export interface LabeledImages {
   x: Float32Array;
@@ -109,6 +110,9 @@ export function mergeFits(fits: Map<number, SubspaceModel>, classes: number[], r
   };
 }
 
+/** Per-class rank in the knowledge record: principal directions holding this fraction of the class's feature energy. */
+export const RANK_ENERGY = 0.9;
+
 export async function evaluateTask(a: EvalArgs): Promise<EvalResult> {
   const F = a.model.featureDim;
   const r = Math.min(a.rank, F);
@@ -153,9 +157,10 @@ export async function evaluateTask(a: EvalArgs): Promise<EvalResult> {
   const codingRate: number[] = [];
   const drift: number[] = [];
   for (const c of a.seen) {
-    rank.push(rankFromSigma(paperFits.get(c)!.sigma[0]));
     const isNew = a.newClasses.includes(c);
     const rows = isNew ? rowsOf(a.zNew, a.yNew, F, c) : rowsOf(zOld, a.paperTrain.y, F, c);
+    // the whole spectrum (the fits above keep 64 columns, and with spread features σ_i ≥ 1 % σ₁ counted all of them)
+    rank.push(rows.n ? classRank(rows.z, rows.n, F, new Int32Array(rows.n), [0], { energy: RANK_ENERGY }).rank[0] : energyRank(paperFits.get(c)!.sigma[0], RANK_ENERGY));
     codingRate.push(codingRateHost(rows.z, rows.n, F, a.eps2));
     if (!isNew) {
       const t = rowsOf(zTest, a.test.y, F, c);

@@ -34,14 +34,6 @@ export function maxPrincipalCosine(Ui: Float32Array, ri: number, Uj: Float32Arra
   return Math.min(1, Math.sqrt(lambda));
 }
 
-/** Numerical rank from singular values: count of σ_i ≥ 1% of σ_1 (the threshold the issue asks us to state). */
-export function rankFromSigma(sigma: ArrayLike<number>, rel = 0.01): number {
-  if (sigma.length === 0 || !(sigma[0] > 0)) return 0;
-  let r = 0;
-  for (let i = 0; i < sigma.length; i++) if (sigma[i] >= rel * sigma[0]) r++;
-  return r;
-}
-
 /** Coding rate R(Z) = ½ logdet(I + F/(n ε²) ZᵀZ) of rows (n, F), through the F×F Gram, float64 Cholesky. */
 export function codingRateHost(z: Float32Array, n: number, F: number, eps2: number): number {
   if (n === 0) return 0;

@@ -8,6 +8,24 @@ import { membersOf, rightSingular, rowMean, symEig } from './linalg';
 /** Default rank rule: the number of singular values ≥ 1% of σ₁ (§6.3 leaves the threshold open). */
 export const RANK_REL_THRESHOLD = 0.01;
 
+/**
+ * Energy rank: the fewest leading singular values whose squares hold `energy` (0–1] of Σσ². Unlike σ_i ≥ 1 % σ₁,
+ * it still tells classes apart when features are spread over many directions with a slowly decaying spectrum.
+ */
+export function energyRank(sigma: ArrayLike<number>, energy: number): number {
+  if (!(energy > 0 && energy <= 1)) throw new Error(`energyRank: energy must be in (0, 1], got ${energy}`);
+  let total = 0;
+  for (let i = 0; i < sigma.length; i++) total += sigma[i] * sigma[i];
+  if (!(total > 0)) return 0;
+  let acc = 0;
+  for (let i = 0; i < sigma.length; i++) {
+    acc += sigma[i] * sigma[i];
+    // a relative tolerance so that energy = 1 is reached despite rounding
+    if (acc >= energy * total * (1 - 1e-12)) return i + 1;
+  }
+  return sigma.length;
+}
+
 export interface ClassSpectra {
   classes: number[];
   /** All min(n_j, F) singular values of each (centred) class, descending. */
@@ -24,10 +42,11 @@ export function classRank(
   F: number,
   labels: Int32Array,
   classes: number[],
-  opts: { relThreshold?: number; centre?: boolean } = {},
+  opts: { relThreshold?: number; centre?: boolean; energy?: number } = {},
 ): ClassSpectra {
   checkSizes('classRank', features, n, F, labels);
   const rel = opts.relThreshold ?? RANK_REL_THRESHOLD;
+  const energy = opts.energy;
   const centre = opts.centre ?? true;
   const sigma: Float64Array[] = [];
   const rank: number[] = [];
@@ -41,9 +60,10 @@ export function classRank(
     const mean = centre ? rowMean(features, F, rows) : undefined;
     const s = rightSingular(features, F, rows, 1, mean).allSigma.slice(0, Math.min(rows.length, F));
     sigma.push(s);
-    rank.push(s.length === 0 || s[0] === 0 ? 0 : s.filter((x) => x >= rel * s[0]).length);
+    rank.push(s.length === 0 || s[0] === 0 ? 0 : energy !== undefined ? energyRank(s, energy) : s.filter((x) => x >= rel * s[0]).length);
   }
-  return { classes: [...classes], sigma, rank, rule: `σ_i ≥ ${rel}·σ₁ of the ${centre ? 'centred' : 'uncentred'} class features` };
+  const what = `${centre ? 'centred' : 'uncentred'} class features`;
+  return { classes: [...classes], sigma, rank, rule: energy !== undefined ? `directions holding ${energy} of the energy Σσ² of the ${what}` : `σ_i ≥ ${rel}·σ₁ of the ${what}` };
 }
 
 export interface SubspaceAngles {

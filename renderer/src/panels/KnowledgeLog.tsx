@@ -49,7 +49,7 @@ export function KnowledgeLog(): React.JSX.Element {
         <Card title="Closed-loop objective per step" sub="T and the two players' losses, nats">
           <StepChart steps={steps} />
         </Card>
-        <Card title="Rank per class" sub="numerical rank of each class's features">
+        <Card title="Rank per class" sub="principal directions holding 90 % of each class's feature energy">
           <PerClassChart tasks={tasks} names={names} field="rank" scale={1} unit="" yLabel="rank" />
         </Card>
         <Card title="Coding rate per class" sub="R(Z_k, ε), nats">

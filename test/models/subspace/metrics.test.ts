@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { blockStats, classCodingRates, classRank, principalAngles } from '../../../models/subspace/metrics';
+import { blockStats, classCodingRates, classRank, energyRank, principalAngles } from '../../../models/subspace/metrics';
 import { gaussian, mulberry32 } from '../../../models/memory/random';
 import { codingRateRef, rowsOf, unitRows } from '../losses/reference';
 
@@ -24,6 +24,55 @@ describe('classRank', () => {
     expect(classRank(x, n, F, labels, [0], { centre: false }).rank).toEqual([4]);
   });
 });
+
+describe('energyRank', () => {
+  it('counts the leading directions that hold a fraction of Σσ²', () => {
+    // σ² = 9, 4, 1, 0 (total 14): 9 < 0.9·14 = 12.6 ≤ 13
+    expect(energyRank([3, 2, 1, 0], 0.9)).toBe(2);
+    expect(energyRank([3, 2, 1, 0], 0.5)).toBe(1);
+    expect(energyRank([3, 2, 1, 0], 1)).toBe(3); // the zero direction holds nothing
+    expect(energyRank([0, 0], 0.9)).toBe(0);
+    expect(() => energyRank([1], 0)).toThrow(/energy must be in/);
+  });
+
+  it('tells apart what σ_i ≥ 1 % σ₁ does not: four orthogonal directions with scales 4, 2, 1, 0.5', () => {
+    // rows = Σ_j s_j·h_ij·u_j with h the columns 1–4 of an 8×8 Sylvester–Hadamard matrix (orthogonal, mean zero)
+    // and u_j orthonormal in F = 6, so the centred spectrum is exactly σ_j² = 8·s_j²: 128, 32, 8, 2 (total 170)
+    const F = 6;
+    const n = 8;
+    const had = (i: number, j: number) => (popcount(i & j) % 2 === 0 ? 1 : -1);
+    const g = gaussian(mulberry32(7));
+    const u: number[][] = [];
+    while (u.length < 4) {
+      const v = Array.from({ length: F }, () => g());
+      for (const w of u) {
+        const d = v.reduce((a, x, k) => a + x * w[k], 0);
+        for (let k = 0; k < F; k++) v[k] -= d * w[k];
+      }
+      const norm = Math.hypot(...v);
+      u.push(v.map((x) => x / norm));
+    }
+    const s = [4, 2, 1, 0.5];
+    const x = new Float32Array(n * F);
+    for (let i = 0; i < n; i++) for (let j = 0; j < 4; j++) for (let k = 0; k < F; k++) x[i * F + k] += s[j] * had(i, j + 1) * u[j][k] + (j === 0 ? 0.25 : 0);
+    const labels = new Int32Array(n);
+    const spectra = classRank(x, n, F, labels, [0]);
+    expect(Array.from(spectra.sigma[0].slice(0, 4), (v) => v * v)).toEqual([128, 32, 8, 2].map((v) => expect.closeTo(v, 3)));
+    expect(spectra.rank).toEqual([4]); // every σ is ≥ 1 % of σ₁
+    // cumulative 128, 160, 168, 170: 0.75·170 = 127.5 → 1; 0.9·170 = 153 → 2; 0.96·170 = 163.2 → 3
+    expect(classRank(x, n, F, labels, [0], { energy: 0.75 }).rank).toEqual([1]);
+    expect(classRank(x, n, F, labels, [0], { energy: 0.9 }).rank).toEqual([2]);
+    const r96 = classRank(x, n, F, labels, [0], { energy: 0.96 });
+    expect(r96.rank).toEqual([3]);
+    expect(r96.rule).toContain('0.96 of the energy');
+  });
+});
+
+function popcount(v: number): number {
+  let c = 0;
+  for (; v; v >>= 1) c += v & 1;
+  return c;
+}
 
 describe('principalAngles', () => {
   it('gives cos θ for two lines at angle θ, 0 for orthogonal and √r overlap for identical subspaces', () => {
