@@ -420,7 +420,7 @@ export function registerTrainCommands(program: Command): void {
     .option('--mem-explore <n>', 'memory: top samples per direction', posInt)
     .option('--mem-per-direction <n>', 'memory: vectors drawn per direction', posInt)
     .option('--mem-per-batch <n>', 'memory rows replayed per step, class-balanced (0 = all)', int)
-    .option('--rank <r>', 'nearest-subspace rank', posInt)
+    .option('--rank <r>', 'nearest-subspace rank (default 15, at most a quarter of the feature size)', posInt)
     .option('--no-baselines', 'skip the baselines of the final summary')
     .option('--baseline-epoch-scale <x>', 'schedule fraction for the no-memory baseline re-run', num)
     .option('--no-memory', 'ablation: learn later tasks without replaying memory')

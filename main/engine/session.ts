@@ -125,7 +125,7 @@ export async function createRun(deps: SessionDeps, o: NewRunOptions): Promise<Cu
   try {
     cfg = src ? src.config : engineConfig(req.preset, o.model ?? {});
     // a continued run's old classes have no training images here: the in-run baselines need them
-    recipe = resolveRecipe({ ...(o.recipe ?? {}), ...(src ? { baselines: false } : {}) }, req.quick);
+    recipe = resolveRecipe({ ...(o.recipe ?? {}), ...(src ? { baselines: false } : {}) }, req.quick, cfg.featureDim);
   } catch (e) {
     throw new UsageError((e as Error).message);
   }

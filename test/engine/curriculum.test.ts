@@ -53,6 +53,14 @@ describe('recipe', () => {
     expect(() => resolveRecipe({ beta1: 1 })).toThrow(/betas/);
     expect(() => resolveRecipe({ epochs: 0, warmupEpochs: 0 })).toThrow(/nothing would be learned/);
   });
+
+  it('caps a subspace rank that is not given at a quarter of the feature size, and keeps one that is', () => {
+    expect(resolveRecipe({}, false, 128).subspaceRank).toBe(DEFAULT_RECIPE.subspaceRank); // mnist-s: 15 ≤ 32
+    expect(resolveRecipe({}, true, 16).subspaceRank).toBe(4); // tiny: 15 of 16 dimensions would cover everything
+    expect(resolveRecipe({ subspaceRank: 10 }, false, 16).subspaceRank).toBe(10); // asked for: kept
+    expect(resolveRecipe({}, false, 2).subspaceRank).toBe(1);
+    expect(resolveRecipe({}).subspaceRank).toBe(DEFAULT_RECIPE.subspaceRank); // no model given: the recipe's
+  });
 });
 
 describe('rng', () => {
