@@ -1004,7 +1004,7 @@ export class CurriculumRunner {
       rows.push({ cls: c, kind: 'memory', xhat: toWire(xh, [k, ...shape]) });
     }
     const e: ReconstructionEvent = { type: 'reconstructions', runId: this.runId, task: this.pos.task, step: this.pos.step, imageShape: this.d.data.shape, rows, classNames: this.d.data.classNames };
-    // kept with the run (the latest task end only: ≈ 0.15 MB for ten digit classes), so a reopened run shows them
+    // kept with the run (the latest task end only: ≈ 0.25 MB for ten digit classes), so a reopened run shows them
     writeJsonAtomic(reconstructionsFile(this.d.runDir), e);
     this.emit(e);
   }
