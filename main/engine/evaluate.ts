@@ -85,10 +85,10 @@ export interface EvalArgs {
   previous: TaskRecord[];
 }
 
-/** One class's subspace fitted with R columns; the classifier uses the first r, the spectrum all R. */
-function fitClass(z: Float32Array, y: Int32Array, F: number, c: number, R: number): SubspaceModel {
+/** One class's subspace of rank r. */
+function fitClass(z: Float32Array, y: Int32Array, F: number, c: number, r: number): SubspaceModel {
   const rows = rowsOf(z, y, F, c);
-  return fitNearestSubspace(rows.z, rows.n, F, new Int32Array(rows.n).fill(c), [c], Math.min(R, F));
+  return fitNearestSubspace(rows.z, rows.n, F, new Int32Array(rows.n).fill(c), [c], Math.min(r, F));
 }
 
 /** Per-class fits (each with ≥ r columns) as one classifier over `classes` with rank r. */
@@ -116,11 +116,10 @@ export const RANK_ENERGY = 0.9;
 export async function evaluateTask(a: EvalArgs): Promise<EvalResult> {
   const F = a.model.featureDim;
   const r = Math.min(a.rank, F);
-  const R = Math.min(Math.max(r, 64), F); // wide fits of training features: the spectrum for the per-class rank
   const old = a.seen.filter((c) => !a.newClasses.includes(c));
   const zTest = await a.model.encode(a.test.x, a.test.n);
   // each class is fitted once per protocol and the fits are shared (per-class fits are independent)
-  const newFits = new Map(a.newClasses.map((c) => [c, fitClass(a.zNew, a.yNew, F, c, R)] as const));
+  const newFits = new Map(a.newClasses.map((c) => [c, fitClass(a.zNew, a.yNew, F, c, r)] as const));
 
   // 1. from memory, stored vectors (their fit never changes: cached in the memory bank)
   const storedFits = new Map(newFits);
@@ -148,7 +147,7 @@ export async function evaluateTask(a: EvalArgs): Promise<EvalResult> {
   const zOld = await a.model.encode(a.paperTrain.x, a.paperTrain.n);
   const paperFits = new Map(newFits);
   // an old class with no training images in the data (a run continued from another dataset) keeps its memory fit
-  for (const c of old) paperFits.set(c, a.paperTrain.y.includes(c) ? fitClass(zOld, a.paperTrain.y, F, c, R) : a.memory.statisticsFit(c));
+  for (const c of old) paperFits.set(c, a.paperTrain.y.includes(c) ? fitClass(zOld, a.paperTrain.y, F, c, r) : a.memory.statisticsFit(c));
   const clsPaper = mergeFits(paperFits, a.seen, r, F);
   const accPaper = accuracyOf(clsPaper, zTest, a.test.y, a.test.n, a.seen);
 

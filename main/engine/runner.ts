@@ -400,7 +400,7 @@ export class CurriculumRunner {
       for (;;) {
         await new Promise<void>((r) => setImmediate(r)); // let control messages in
         if (this.stopRequested) break;
-        if (this.pauseRequested && this.stepBudget === 0) {
+        if (this.holding()) {
           if (this.status !== 'paused') await this.setStatus('paused');
           await this.sleep(200);
           continue;
