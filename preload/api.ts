@@ -233,6 +233,8 @@ export interface RunDetail {
   knowledge: KnowledgeRecord[];
   /** reconstructions of the latest task end, as streamed then (null: none stored) */
   reconstructions: ReconstructionEvent | null;
+  /** the feature snapshot of the latest task end, as streamed then (null: none stored) */
+  snapshot: SnapshotEvent | null;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -27,7 +27,7 @@ import { countSpecs, decoderSpecs, encoderSpecs } from '../../models/crate/param
 import { engineConfig } from './modelDefaults';
 import { DataError } from '../data/dataError';
 import { RunIndex } from '../store/runIndex';
-import { isValidRunId, pidAlive, readMetrics, readKnowledge, readReconstructions, readRunJson, readStatus, runDirOf, summarizeRun } from '../store/runFiles';
+import { isValidRunId, pidAlive, readMetrics, readKnowledge, readReconstructions, readRunJson, readSnapshot, readStatus, runDirOf, summarizeRun } from '../store/runFiles';
 import { BackendError, initBackend, probeBackends, runtimeVersions } from './backends';
 import { EventHub } from './events';
 import type { Recipe } from './recipe';
@@ -177,7 +177,7 @@ export async function createLabService(opts: LabServiceOptions): Promise<LabServ
         const run = readRunJson(dir);
         const summary = summarizeRun(dir);
         if (!run || !summary) throw new UsageError(`no run '${runId}' in ${runsRoot}`, 'not-found');
-        return { summary, config: run.config, classNames: run.data.classNames, metrics: readMetrics(dir), knowledge: readKnowledge(dir), reconstructions: readReconstructions(dir) };
+        return { summary, config: run.config, classNames: run.data.classNames, metrics: readMetrics(dir), knowledge: readKnowledge(dir), reconstructions: readReconstructions(dir), snapshot: readSnapshot(dir) };
       }),
 
     deleteRun: (runId: string) =>

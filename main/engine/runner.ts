@@ -5,11 +5,11 @@
 // only), the curriculum position. Raw images exist only for the task being learned (`task.data`) and are dropped when
 // the task ends; evaluation reads images from the DataSource, which stands for the user's dataset on disk.
 import * as path from 'node:path';
-import type { ActivityEvent, KnowledgeEvent, LabEvent, MetricRecord, ReconstructionEvent, RunStatus, TaskRecord, TrainPhase } from '../../preload/api';
+import type { ActivityEvent, KnowledgeEvent, LabEvent, MetricRecord, ReconstructionEvent, RunStatus, SnapshotEvent, TaskRecord, TrainPhase } from '../../preload/api';
 import { readLatestCheckpoint, removeStaleCheckpointTmp, writeCheckpoint, type CheckpointPayload, type TensorRecord } from '../store/checkpoints';
 import { NdjsonWriter, readNdjson, truncateNdjson } from '../store/ndjson';
 import type { RunIndex } from '../store/runIndex';
-import { knowledgeFile, metricsFile, reconstructionsFile, writeStatus, type RunJson } from '../store/runFiles';
+import { knowledgeFile, metricsFile, reconstructionsFile, snapshotFile, writeStatus, type RunJson } from '../store/runFiles';
 import { writeJsonAtomic } from '../store/atomicFile';
 import type { DataSource } from './dataSource';
 import { accuracyOf, evaluateTask, MEMORY_PROTOCOL, mergeFits, type LabeledImages } from './evaluate';
@@ -971,7 +971,7 @@ export class CurriculumRunner {
       count.set(c, (count.get(c) ?? 0) + 1);
       keep.push(i);
     }
-    this.emit({
+    const e: SnapshotEvent = {
       type: 'snapshot', runId: this.runId, task: this.pos.task, step: this.pos.step,
       labels: keep.map((i) => y[i]),
       features: toWire(gatherRows(z, keep, F), [keep.length, F]),
@@ -979,7 +979,10 @@ export class CurriculumRunner {
         cls: c, mean: Array.from(cls.means[i]), basis: toWire(Float32Array.from(cls.bases[i]), [F, cls.bases[i].length / F]), sigma: Array.from(cls.sigma[i]),
       })),
       classNames: this.d.data.classNames,
-    });
+    };
+    // kept with the run (the latest task end only: ≈ 3.5 MB at F = 128), so a reopened run shows its classes in 3D
+    writeJsonAtomic(snapshotFile(this.d.runDir), e);
+    this.emit(e);
   }
 
   private async emitReconstructions(test: LabeledImages, newClasses: number[], seen: number[]): Promise<void> {

@@ -2,7 +2,7 @@
 // metrics.ndjson and knowledge.ndjson (append-only), checkpoints/, exports/. Everything here is the source of truth; the lab.json index is a cache of it.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { KnowledgeRecord, MetricRecord, ReconstructionEvent, RunStatus, RunSummary, StartRunRequest, TaskRecord } from '../../preload/api';
+import type { KnowledgeRecord, MetricRecord, ReconstructionEvent, RunStatus, RunSummary, SnapshotEvent, StartRunRequest, TaskRecord } from '../../preload/api';
 import { readJsonOrNull, removeStaleTmpFiles, writeJsonAtomic } from './atomicFile';
 import { readNdjson } from './ndjson';
 
@@ -48,6 +48,17 @@ export const reconstructionsFile = (runDir: string): string => path.join(runDir,
 export function readReconstructions(runDir: string): ReconstructionEvent | null {
   const e = readJsonOrNull<ReconstructionEvent>(reconstructionsFile(runDir));
   if (!e || e.type !== 'reconstructions' || !Array.isArray(e.rows) || !Array.isArray(e.imageShape)) return null;
+  return e;
+}
+
+/** the feature snapshot of the latest task end (≤ 5,000 class-balanced test features with each class's mean and
+ *  basis), so a reopened run shows its classes in 3D */
+export const snapshotFile = (runDir: string): string => path.join(runDir, 'snapshot.json');
+
+/** The stored feature snapshot, or null when the run has none or the file is not what the runner writes. */
+export function readSnapshot(runDir: string): SnapshotEvent | null {
+  const e = readJsonOrNull<SnapshotEvent>(snapshotFile(runDir));
+  if (!e || e.type !== 'snapshot' || !Array.isArray(e.labels) || !Array.isArray(e.classes) || !Array.isArray(e.features?.shape)) return null;
   return e;
 }
 

@@ -212,6 +212,12 @@ describe('the lab window with the real engine', () => {
     await expect.poll(() => page.getByTestId('chart-steps').count(), { timeout: 30_000 }).toBe(1);
     // the reconstructions of its last task end come back from the run folder, not from a live stream
     await expect.poll(() => page.getByTestId('recon-row').count(), { timeout: 30_000 }).toBeGreaterThanOrEqual(2);
+    // and so does the feature snapshot: the 3D view draws the classes of the reopened run
+    await expect.poll(() => page.locator('[data-testid=legend] .chip').count(), { timeout: 30_000 }).toBeGreaterThanOrEqual(2);
+    await page.waitForTimeout(1500); // let the morph settle
+    const { counts, nonBackground } = await classPixelCounts(page);
+    expect(nonBackground).toBeGreaterThan(300);
+    expect(counts.filter((c) => c >= 3).length).toBeGreaterThanOrEqual(2);
     await page.screenshot({ path: join(artifacts, 'window-reopened.png') });
     expect(errors).toEqual([]);
     await page.close();

@@ -101,12 +101,20 @@ describe('LabService', () => {
       expect(rec?.rows.map((r) => `${r.cls}:${r.kind}`).sort()).toEqual(['0:memory', '1:memory', '2:pair', '3:pair']);
       const live = [...events].reverse().find((e): e is Extract<LabEvent, { type: 'reconstructions' }> => e.type === 'reconstructions' && e.runId === id);
       expect(rec?.rows[0].xhat.b64).toBe(live?.rows[0].xhat.b64); // the same pictures the window was sent
+      // and the feature snapshot of that task end, for the 3D view of a reopened run
+      const liveSnap = [...events].reverse().find((e): e is Extract<LabEvent, { type: 'snapshot' }> => e.type === 'snapshot' && e.runId === id);
+      expect(detail.value.snapshot?.task).toBe(1);
+      expect(detail.value.snapshot?.labels.length).toBeGreaterThan(0);
+      expect(detail.value.snapshot?.features.b64).toBe(liveSnap?.features.b64);
+      expect(detail.value.snapshot?.classes.map((c) => c.cls)).toEqual([0, 1, 2, 3]);
       // as many images as the window shows: 3 pairs per new class, 6 memory samples per old class (of two)
       expect(rec?.rows.map((r) => `${r.kind}:${r.xhat.shape[0]}:${r.x?.shape[0] ?? '-'}`).sort()).toEqual(['memory:6:-', 'memory:6:-', 'pair:3:3', 'pair:3:3']);
       // a damaged file is no error: the run just has none
       fs.writeFileSync(path.join(root, id, 'reconstructions.json'), '{"type":"reconstr');
+      fs.writeFileSync(path.join(root, id, 'snapshot.json'), '{"type":"snapshot","labels":3}');
       const again = await svc.getRun(id);
       expect(again.ok && again.value.reconstructions).toBeNull();
+      expect(again.ok && again.value.snapshot).toBeNull();
     }
     expect(events.some((e) => e.type === 'snapshot' && e.runId === id)).toBe(true);
     const rec = events.find((e): e is Extract<LabEvent, { type: 'reconstructions' }> => e.type === 'reconstructions' && e.runId === id && e.task >= 1);

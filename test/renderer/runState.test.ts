@@ -129,11 +129,14 @@ describe('run state reducer', () => {
         type: 'reconstructions', runId: 'old', task: 0, step: 2, imageShape: [1, 2, 2], classNames: ['0', '1'],
         rows: [1, 0].map((cls) => ({ cls, kind: 'pair' as const, x: { shape: [1, 1, 2, 2], b64: '' }, xhat: { shape: [1, 1, 2, 2], b64: '' } })),
       },
+      snapshot: { type: 'snapshot', runId: 'old', task: 0, step: 2, labels: [0, 1], features: { shape: [2, 2], b64: 'AAAAAAAAgD8AAIA/AAAAAA==' }, classes: [], classNames: ['0', '1'] },
     };
     let s = runReducer(initialRunState(), { type: 'load', detail, mode: 'readonly' });
     expect(s.recon?.rows.map((r) => r.cls)).toEqual([0, 1]); // the stored pictures, ordered by class
     expect(s.recon?.step).toBe(2);
     expect(runReducer(initialRunState(), { type: 'load', detail: { ...detail, reconstructions: null }, mode: 'readonly' }).recon).toBeNull();
+    expect(s.snapshot?.labels).toEqual([0, 1]); // and its stored features, for the 3D view
+    expect(runReducer(initialRunState(), { type: 'load', detail: { ...detail, snapshot: null }, mode: 'readonly' }).snapshot).toBeNull();
     expect(s.steps.step).toEqual([1, 2]); // sorted by step
     expect(s.tasks).toHaveLength(1);
     expect(s.events).toHaveLength(1);

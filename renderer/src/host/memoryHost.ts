@@ -208,6 +208,7 @@ export class MemoryHost implements Host {
       metrics: [],
       knowledge: [],
       reconstructions: null,
+      snapshot: null,
     };
     const sim = this.makeSim(detail, req);
     sim.status = 'running';

@@ -205,9 +205,8 @@ export function runReducer(state: RunViewState, action: RunAction): RunViewState
         steps: stepsFromMetrics(d.metrics),
         tasks,
         events,
-        // keep live pictures that arrived while getRun was in flight
-        snapshot: action.mode === 'live' && state.runId === d.summary.id ? state.snapshot : null,
-        // otherwise what the run stored at its latest task end
+        // keep live pictures that arrived while getRun was in flight, otherwise what the run stored at its latest task end
+        snapshot: action.mode === 'live' && state.runId === d.summary.id && state.snapshot ? state.snapshot : d.snapshot ?? null,
         recon: action.mode === 'live' && state.runId === d.summary.id && state.recon ? state.recon : d.reconstructions ? mergeRecon(null, d.reconstructions) : null,
         progress: action.mode === 'live' && state.runId === d.summary.id ? state.progress : null,
       };
