@@ -147,6 +147,9 @@ export interface RunSummary {
   classesSeen: number;
   lastAccuracy: number | null; // from memory (honest protocol)
   lastAccuracyPaper: number | null;
+  /** what the run was asked to do differently from a plain run: `quick`, `seed 3`, `subspaceRank 3`, … (empty for
+   *  runs recorded before 2026-11-29) */
+  settings?: string[];
 }
 
 export type ControlAction = 'pause' | 'resume' | 'stop' | 'step' | 'nextTask' | 'autonomous';

@@ -127,7 +127,7 @@ function recipeFrom(o: TrainOpts): Partial<Recipe> {
     subspaceRank: o.rank,
     checkpointEvery: o.checkpointEvery,
     keep: o.keep,
-    baselines: o.baselines,
+    baselines: o.baselines === false ? false : undefined, // commander's --no-baselines defaults it to true: pass only a choice
     baselineEpochScale: o.baselineEpochScale,
     noMemory: o.memory === false ? true : undefined,
     freezeAfterFirst: o.freezeAfterFirst,
@@ -357,7 +357,7 @@ async function runsCmd(o: { runsRoot: string; json?: boolean }): Promise<void> {
       process.stdout.write(`${'id'.padEnd(21)} ${'status'.padEnd(11)} ${'tasks'.padEnd(6)} ${'memory'.padStart(7)} ${'paper'.padStart(7)}  preset / data\n`);
       for (const r of list)
         process.stdout.write(
-          `${r.id.padEnd(21)} ${r.status.padEnd(11)} ${`${r.tasksDone}/${r.tasksTotal}`.padEnd(6)} ${(r.lastAccuracy === null ? '-' : pct(r.lastAccuracy)).padStart(7)} ${(r.lastAccuracyPaper === null ? '-' : pct(r.lastAccuracyPaper)).padStart(7)}  ${r.preset} / ${r.data}\n`,
+          `${r.id.padEnd(21)} ${r.status.padEnd(11)} ${`${r.tasksDone}/${r.tasksTotal}`.padEnd(6)} ${(r.lastAccuracy === null ? '-' : pct(r.lastAccuracy)).padStart(7)} ${(r.lastAccuracyPaper === null ? '-' : pct(r.lastAccuracyPaper)).padStart(7)}  ${r.preset} / ${r.data}${r.settings?.length ? `  (${r.settings.join(', ')})` : ''}\n`,
         );
     }
     process.exitCode = 0;

@@ -14,6 +14,7 @@ import { DataSource } from './dataSource';
 import type { EventHub } from './events';
 import { FolderWatcher } from './folderWatcher';
 import { resolveRecipe, resolveStoredRecipe, type Recipe } from './recipe';
+import { runSettings } from './runSettings';
 import { CurriculumRunner } from './runner';
 import { loadContinuation, mergeClasses, type ContinuationSource, type FromRecord } from './continueFrom';
 import { appVersion } from './appVersion';
@@ -167,6 +168,7 @@ export async function createRun(deps: SessionDeps, o: NewRunOptions): Promise<Cu
       testCount: ds.test.n,
     },
     tasks,
+    settings: runSettings(req, o.recipe ?? {}, o.model ?? {}),
   };
   const runDir = createRunDir(deps.runsRoot, run);
   await deps.index.refresh(id);

@@ -25,6 +25,8 @@ export interface RunJson {
   tasks: number[][];
   /** set when the run continues from a finished run or an export (`train --from`): see main/engine/continueFrom.ts */
   from?: { source: string; kind: 'run' | 'export'; runId: string | null; known: number[] };
+  /** what the run was asked to do differently from a plain `train` (main/engine/runSettings.ts); absent in older runs */
+  settings?: string[];
 }
 
 export interface StatusJson {
@@ -139,5 +141,6 @@ export function summarizeRun(runDir: string): RunSummary | null {
     classesSeen: last ? last.seen.length : 0,
     lastAccuracy: last ? last.accAllMemory : null,
     lastAccuracyPaper: last ? last.accAllPaper : null,
+    settings: Array.isArray(run.settings) ? run.settings.filter((s): s is string => typeof s === 'string') : [],
   };
 }

@@ -205,6 +205,7 @@ describe('the lab window with the real engine', () => {
     const row = page.locator(`[data-testid=run-row][data-run-id="${runId}"]`);
     await expect.poll(() => row.count(), { timeout: 60_000 }).toBe(1);
     await expect(row.innerText()).resolves.toMatch(/builtin:digits/);
+    await expect(row.getByTestId('run-settings').innerText()).resolves.toBe('quick'); // what it did beyond a plain run
     await page.screenshot({ path: join(artifacts, 'window-runs.png') });
     await row.getByTestId('open-run').click();
     await expect.poll(() => page.getByTestId('run-status').innerText(), { timeout: 30_000 }).toContain('read-only');

@@ -50,9 +50,14 @@ describe('crate-lab train / runs / eval / resume', () => {
 
     const runs = cli(['runs', '--runs-root', root, '--json']);
     expect(runs.code).toBe(0);
-    const listed = runs.lines.map((l) => JSON.parse(l) as { id: string; status: string; tasksDone: number; lastAccuracy: number });
+    const listed = runs.lines.map((l) => JSON.parse(l) as { id: string; status: string; tasksDone: number; lastAccuracy: number; settings: string[] });
     expect(listed).toHaveLength(1);
     expect(listed[0]).toMatchObject({ id: s.runId, status: 'finished', tasksDone: 2 });
+    // what this run was asked to do beyond a plain `train`, as the flags set it (the table lists them too)
+    expect([...listed[0].settings].sort()).toEqual(
+      ['tasks 2', 'featureDim 12', 'warmupEpochs 3', 'epochs 1', 'batchSize 40', 'maxPerClass 60', 'memDirections 2', 'memExplore 10', 'memPerDirection 3', 'subspaceRank 3'].sort(),
+    );
+    expect(cli(['runs', '--runs-root', root]).stdout).toContain('(tasks 2, featureDim 12,');
     expect(listed[0].lastAccuracy).toBeCloseTo(s.last_accuracy, 6);
 
     const ev = cli(['eval', s.runId, '--runs-root', root, '--backend', 'wasm', '--json']);

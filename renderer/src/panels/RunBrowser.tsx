@@ -105,6 +105,11 @@ export function RunBrowser({
                 <td>
                   <div className="run-name">{r.name}</div>
                   <div className="muted small mono">{r.id}</div>
+                  {r.settings?.length ? (
+                    <div className="run-settings small" data-testid="run-settings" title={r.settings.join(' · ')}>
+                      {r.settings.join(' · ')}
+                    </div>
+                  ) : null}
                 </td>
                 <td>
                   <span className={`pill status ${r.status}`}>{r.status}</span>
@@ -268,6 +273,9 @@ function Compare({ ids, runs }: { ids: [string, string]; runs: RunSummary[] }): 
   }, [details]);
 
   const name = (id: string): string => runs.find((r) => r.id === id)?.name ?? id;
+  // what each run was asked to do beyond a plain run, the settings the other one does not share first
+  const settings = ids.map((id) => runs.find((r) => r.id === id)?.settings ?? []);
+  const own = (i: 0 | 1): string[] => settings[i].filter((s) => !settings[1 - i].includes(s));
   const ready = details[0] && details[1];
   return (
     <div className="panel compare" aria-label="Compare runs">
@@ -277,6 +285,11 @@ function Compare({ ids, runs }: { ids: [string, string]; runs: RunSummary[] }): 
           <span className="cmp-b">{name(ids[1])}</span> <span className="muted small mono">{ids[1]}</span>
         </h2>
       </div>
+      {(own(0).length > 0 || own(1).length > 0) && (
+        <p className="small cmp-diff" data-testid="compare-diff">
+          Only <span className="cmp-a">A</span>: {own(0).join(' · ') || '—'} · only <span className="cmp-b">B</span>: {own(1).join(' · ') || '—'}
+        </p>
+      )}
       {!ready ? (
         <p className="muted">Loading both runs…</p>
       ) : data[0].length === 0 ? (
