@@ -9,7 +9,7 @@ import { BackendError, initBackend } from '../engine/backends';
 import { parseOrder } from '../engine/curriculum';
 import { evaluateRun } from '../engine/evalRun';
 import { EventHub } from '../engine/events';
-import type { Recipe } from '../engine/recipe';
+import { DEFAULT_RECIPE, QUICK_OVERRIDES, type Recipe } from '../engine/recipe';
 import type { CurriculumRunner, EngineTaskRecord } from '../engine/runner';
 import { createRun, openRun, UsageError, type SessionDeps } from '../engine/session';
 import { RunIndex } from '../store/runIndex';
@@ -366,6 +366,13 @@ async function runsCmd(o: { runsRoot: string; json?: boolean }): Promise<void> {
   }
 }
 
+/** " (default X; --quick Y)" for a recipe field, read from the recipe itself, so the help says what a run uses. */
+function dflt(key: keyof Recipe): string {
+  const d = DEFAULT_RECIPE[key];
+  const q = (QUICK_OVERRIDES as Partial<Recipe>)[key];
+  return ` (default ${String(d)}${q !== undefined && q !== d ? `; --quick ${String(q)}` : ''})`;
+}
+
 const runsRootOption = () => new Option('--runs-root <dir>', 'folder holding the runs (default $CRATE_LAB_RUNS or ./runs)').default(path.resolve(process.env['CRATE_LAB_RUNS'] ?? 'runs'));
 const backendOption = () => new Option('--backend <name>', 'TF.js backend').choices(BACKENDS).default('auto');
 
@@ -384,45 +391,45 @@ export function registerTrainCommands(program: Command): void {
     .option('--quick', 'a reduced schedule for a quick look')
     .option('--watch <dir>', 'after the curriculum, learn each new class folder that appears in DIR (stable for 2 s)')
     .option('--name <text>', 'run name shown in the run browser')
-    .option('--checkpoint-every <n>', 'checkpoint every N steps (and at every task end)', posInt)
-    .option('--keep <k>', 'keep the last K checkpoints', posInt)
+    .option('--checkpoint-every <n>', 'checkpoint every N steps (and at every task end)' + dflt('checkpointEvery'), posInt)
+    .option('--keep <k>', 'keep the last K checkpoints' + dflt('keep'), posInt)
     .option('--json', 'one JSON object per line on stdout; the last is {"type":"summary",…}')
-    .option('--eps2 <x>', 'ε² of the coding rates', num)
-    .option('--lr <x>', 'learning rate of both networks', num)
-    .option('--lr-encoder <x>', 'encoder learning rate', num)
-    .option('--lr-decoder <x>', 'decoder learning rate', num)
-    .option('--later-lr-scale <x>', 'learning-rate multiplier for tasks after the first', num)
-    .option('--beta1 <x>', 'Adam β₁', num)
-    .option('--lambda <x>', 'λ on the new-class paired terms when memory is replayed', num)
-    .option('--epochs <n>', 'closed-loop epochs per task', int)
-    .option('--warmup-epochs <n>', 'supervised MCR² encoder epochs on the first task before the loop closes', int)
-    .option('--warmup-gamma <x>', 'first-task warm-up objective R(Z) − γ·R_c(Z|Π) (1 = MCR²; < 1 keeps features spread)', num)
-    .option('--warmup-eps2 <x>', 'ε² of the first-task warm-up (default: --eps2)', num)
-    .option('--invariance <x>', 'warm-ups (first task and later ones): weight of the agreement of two shifted views of each image (0 = off)', num)
-    .option('--aug-shift <px>', 'largest shift in pixels of those views', int)
-    .option('--distill <x>', 'later warm-ups: weight of keeping the new images\' features near the task start (0 = off)', num)
+    .option('--eps2 <x>', 'ε² of the coding rates' + dflt('eps2'), num)
+    .option('--lr <x>', 'learning rate of both networks' + dflt('lrEncoder'), num)
+    .option('--lr-encoder <x>', 'encoder learning rate' + dflt('lrEncoder'), num)
+    .option('--lr-decoder <x>', 'decoder learning rate' + dflt('lrDecoder'), num)
+    .option('--later-lr-scale <x>', 'learning-rate multiplier for tasks after the first' + dflt('laterLrScale'), num)
+    .option('--beta1 <x>', 'Adam β₁' + dflt('beta1'), num)
+    .option('--lambda <x>', 'λ on the new-class paired terms when memory is replayed' + dflt('lambdaNew'), num)
+    .option('--epochs <n>', 'closed-loop epochs per task' + dflt('epochs'), int)
+    .option('--warmup-epochs <n>', 'encoder warm-up epochs of the first task before the loop closes (rate R(Z) and invariance, see --warmup-gamma, --invariance)' + dflt('warmupEpochs'), int)
+    .option('--warmup-gamma <x>', 'first-task warm-up objective R(Z) − γ·R_c(Z|Π) (1 = MCR²; < 1 keeps features spread)' + dflt('warmupGamma'), num)
+    .option('--warmup-eps2 <x>', 'ε² of the warm-ups (0 = --eps2)' + dflt('warmupEps2'), num)
+    .option('--invariance <x>', 'warm-ups (first task and later ones): weight of the agreement of two shifted views of each image (0 = off)' + dflt('invarianceWeight'), num)
+    .option('--aug-shift <px>', 'largest shift in pixels of those views' + dflt('augShift'), int)
+    .option('--distill <x>', 'later warm-ups: weight of keeping the new images\' features near the task start (0 = off)' + dflt('distillWeight'), num)
     .option('--anchor-to-memory', 'memory anchor target: the stored vectors Z_mem instead of f₀(X_mem)')
-    .option('--drift-compensation <k>', 'after each later task, move old classes\' statistics by their estimated drift: 0 off, 1 decoded memory, 2 new images (SDC mean shift), 3 new images (affine map)', int)
+    .option('--drift-compensation <k>', 'after each later task, move old classes\' statistics by their estimated drift: 0 off, 1 decoded memory, 2 new images (SDC mean shift), 3 new images (affine map)' + dflt('driftCompensation'), int)
     .option('--later-warmup-gamma <x>', 'γ of later tasks\' warm-ups with memory (default: --warmup-gamma)', num)
-    .option('--loop-encoder-lr-scale <x>', 'encoder learning rate in the closed loop relative to the warm-up (1 = same)', num)
-    .option('--recon <w>', 'decoder: weight of the pixel reconstruction ‖g(f(x)) − x‖², also trained during warm-ups (0 = off)', num)
-    .option('--decoder-epochs <n>', 'after each task\'s loop, the decoder alone learns to draw the task\'s images (and keeps drawing old classes from memory) for N epochs (0 = off)', int)
-    .option('--decoder-batch <n>', 'images per step of the decoder phase', posInt)
-    .option('--decoder-lr <x>', 'Adam rate of the decoder phase', num)
-    .option('--null-space <energy>', 'later tasks learn only the head, in the null space of old classes\' head inputs kept to this energy fraction, e.g. 0.97 (0 = off)', num)
-    .option('--later-warmup-epochs <n>', 'supervised MCR² epochs (new classes + memory vectors) before each later loop', int)
-    .option('--batch <n>', 'images per step', posInt)
+    .option('--loop-encoder-lr-scale <x>', 'encoder learning rate in the closed loop relative to the warm-up (1 = same)' + dflt('loopEncoderLrScale'), num)
+    .option('--recon <w>', 'decoder: weight of the pixel reconstruction ‖g(f(x)) − x‖², also trained during warm-ups (0 = off)' + dflt('reconWeight'), num)
+    .option('--decoder-epochs <n>', 'after each task\'s loop, the decoder alone learns to draw the task\'s images (and keeps drawing old classes from memory) for N epochs (0 = off)' + dflt('decoderEpochs'), int)
+    .option('--decoder-batch <n>', 'images per step of the decoder phase' + dflt('decoderBatch'), posInt)
+    .option('--decoder-lr <x>', 'Adam rate of the decoder phase' + dflt('decoderLr'), num)
+    .option('--null-space <energy>', 'later tasks learn only the head, in the null space of old classes\' head inputs kept to this energy fraction, e.g. 0.97 (0 = off)' + dflt('nullSpaceEnergy'), num)
+    .option('--later-warmup-epochs <n>', 'warm-up epochs of each later task before its loop (its new images; old classes through their memory vectors in the rate terms)' + dflt('laterWarmupEpochs'), int)
+    .option('--batch <n>', 'images per step' + dflt('batchSize'), posInt)
     .addOption(new Option('--pool <kind>', 'feature pooling').choices(['cls', 'mean', 'flat']))
     .option('--feature-dim <n>', 'size F of the feature z (default: the preset\'s)', posInt)
-    .option('--max-per-class <n>', 'use at most N training images per class', posInt)
-    .option('--anchor <w>', 'weight of the memory anchor ‖f(g(Z_mem)) − Z_mem‖² in later tasks', num)
-    .option('--mem-directions <n>', 'memory: principal directions per class', posInt)
-    .option('--mem-explore <n>', 'memory: top samples per direction', posInt)
-    .option('--mem-per-direction <n>', 'memory: vectors drawn per direction', posInt)
-    .option('--mem-per-batch <n>', 'memory rows replayed per step, class-balanced (0 = all)', int)
+    .option('--max-per-class <n>', 'use at most N training images per class (default all; --quick ' + String(QUICK_OVERRIDES.maxPerClass) + ')', posInt)
+    .option('--anchor <w>', 'weight of the memory anchor ‖f(X_mem) − f₀(X_mem)‖² in later tasks (X_mem = g(Z_mem); target Z_mem with --anchor-to-memory)' + dflt('anchorWeight'), num)
+    .option('--mem-directions <n>', 'memory: principal directions per class' + dflt('memDirections'), posInt)
+    .option('--mem-explore <n>', 'memory: top samples per direction' + dflt('memExplore'), posInt)
+    .option('--mem-per-direction <n>', 'memory: vectors drawn per direction' + dflt('memPerDirection'), posInt)
+    .option('--mem-per-batch <n>', 'memory rows replayed per step, class-balanced (0 = all)' + dflt('memPerBatch'), int)
     .option('--rank <r>', 'nearest-subspace rank (default 15, at most a quarter of the feature size)', posInt)
     .option('--no-baselines', 'skip the baselines of the final summary')
-    .option('--baseline-epoch-scale <x>', 'schedule fraction for the no-memory baseline re-run', num)
+    .option('--baseline-epoch-scale <x>', 'schedule fraction for the no-memory baseline re-run' + dflt('baselineEpochScale'), num)
     .option('--no-memory', 'ablation: learn later tasks without replaying memory')
     .option('--freeze-after-first', 'ablation: freeze the encoder after the first task')
     .option('--from <run-or-dir>', 'continue from a finished run (id or folder) or an export folder: its networks and memory are kept and only the new classes of --data are learned')

@@ -3,6 +3,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { DEFAULT_RECIPE, QUICK_OVERRIDES } from '../../main/engine/recipe';
 import { tempRoot } from './helpers';
 
 const repo = path.resolve(__dirname, '../..');
@@ -109,6 +110,12 @@ describe('crate-lab train / runs / eval / resume', () => {
       const r = cli([c, '--help']);
       expect(r.code).toBe(0);
       expect(r.stdout).toMatch(/Usage: crate-lab/);
+      // train's recipe flags say what a run uses without them, read from the recipe itself
+      if (c === 'train') {
+        const flat = r.stdout.replace(/\s+/g, ' ');
+        expect(flat).toContain(`first (default ${DEFAULT_RECIPE.laterLrScale})`);
+        expect(flat).toContain(`closed-loop epochs per task (default ${DEFAULT_RECIPE.epochs}; --quick ${QUICK_OVERRIDES.epochs})`);
+      }
     }
   }, 120_000);
 });
