@@ -32,7 +32,8 @@ export interface Recipe {
   lambdaNew: number;
   /** closed-loop epochs per task over the task's new-class images. */
   epochs: number;
-  /** supervised MCR² epochs of the encoder on the first task before the loop closes (0 = none). */
+  /** encoder warm-up epochs of the first task before the loop closes (0 = none): R(Z) − γ·R_c (warmupGamma) plus the
+   *  invariance term (invarianceWeight). */
   warmupEpochs: number;
   /** objective of warm-ups without memory rows (the first task; later ones only with noMemory): R(Z) − γ·R_c(Z|Π).
    *  γ = 1 is MCR²; γ < 1 weighs expansion over compression, so features learned from the first classes alone stay
@@ -52,11 +53,12 @@ export interface Recipe {
   /** later warm-ups: −distillWeight·mean‖f(x) − f₀(x)‖² over the new images (f₀ = encoder at the task start), a
    *  stability term that limits how far the feature map, and with it every old class, drifts (0 = off). */
   distillWeight: number;
-  /** supervised MCR² epochs of the encoder on each later task (new classes + memory vectors), before its loop. */
+  /** warm-up epochs of each later task before its loop: the first task's objective on the new images, with the old
+   *  classes' memory vectors in the rate terms. */
   laterWarmupEpochs: number;
   /** images per step (new-class images; memory rows are added on top). */
   batchSize: number;
-  /** weight of the memory anchor ‖f(X_mem) − target‖² in the encoder objective of later tasks (0 = off). */
+  /** weight of the memory anchor ‖f(X_mem) − target‖² in the encoder objective of later tasks' loops (0 = off). */
   anchorWeight: number;
   /** anchor target: false = f₀(X_mem), the encoder's response at the task start; true = the stored memory vectors
    *  Z_mem themselves, so old classes are pulled back to where their stored subspaces are. */
