@@ -65,6 +65,7 @@ export async function makeFakeRun(runsRoot: string, o: FakeRunOptions = {}): Pro
       [0, 1],
       [2, 3],
     ],
+    settings: ['quick', 'seed 1', 'subspaceRank 3'],
   };
   const runDir = createRunDir(runsRoot, run);
   const tensors = new Map<string, TensorRecord>();

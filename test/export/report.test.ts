@@ -33,6 +33,7 @@ describe('report', () => {
     expect(html).toContain('id="accuracy-matrix"');
     expect(html.match(/data:image\/png;base64,/g)?.length).toBe(4); // one strip per memory class
     expect(html).toContain('fake tiny run');
+    expect(html).toContain('settings beyond a plain run: <b>quick · seed 1 · subspaceRank 3</b>');
   });
 
   it('opens offline in Chromium with all charts drawn and no console errors', async () => {

@@ -18,6 +18,8 @@ export interface ReportData {
     preset: string;
     backend: string;
     seed: number | null;
+    /** what the run was asked to do beyond a plain run (run.json settings) */
+    settings: string[];
   };
   classNames: string[];
   config: Record<string, unknown>;
@@ -175,6 +177,7 @@ export function reportHtml(d: ReportData, assets: ReportAssets): string {
 <body><main>
 <h1>${esc(d.run.name)}</h1>
 <div class="muted">run ${esc(d.run.id)} · ${esc(d.run.status)} · preset ${esc(d.run.preset)} · data ${esc(d.run.data)} · backend ${esc(d.run.backend)} · report generated ${esc(d.generatedAt)}</div>
+${d.run.settings.length ? `<div class="muted">settings beyond a plain run: <b>${esc(d.run.settings.join(' · '))}</b></div>` : ''}
 <div class="cards">${cards.map(([k, v]) => `<div class="card"><span class="muted">${esc(k)}</span><b>${esc(v)}</b></div>`).join('')}</div>
 <h2>Knowledge growth</h2>
 <div class="chart" id="chart-accuracy"></div>

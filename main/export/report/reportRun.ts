@@ -56,6 +56,7 @@ export async function collectReportData(runsRoot: string, runId: string): Promis
       preset: run.request.preset,
       backend: run.backend,
       seed: run.seed ?? null,
+      settings: Array.isArray(run.settings) ? run.settings : [],
     },
     classNames: run.data.classNames,
     config: run.config,
