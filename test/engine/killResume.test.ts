@@ -10,7 +10,7 @@ import type { MetricRecord, TaskRecord } from '../../preload/api';
 import { readLatestCheckpoint } from '../../main/store/checkpoints';
 import { readNdjson } from '../../main/store/ndjson';
 import { RunIndex } from '../../main/store/runIndex';
-import { knowledgeFile, metricsFile, readStatus } from '../../main/store/runFiles';
+import { knowledgeFile, metricsFile, readReconstructions, readSnapshot, readStatus } from '../../main/store/runFiles';
 import { tempRoot } from './helpers';
 
 const repo = path.resolve(__dirname, '../..');
@@ -139,6 +139,9 @@ describe('kill and resume', () => {
     records.forEach((r, i) => expect(r.accAllPaper).toBeCloseTo(refTasks[i].accAllPaper, 2));
     expect(readLatestCheckpoint(dir)).not.toBeNull();
     expect(fs.readdirSync(path.join(dir, 'checkpoints')).filter((n) => n.endsWith('.tmp'))).toEqual([]);
+    // the pictures a reopened run shows are those of the last task end, whole
+    expect(readSnapshot(dir)?.task).toBe(2);
+    expect(readReconstructions(dir)?.task).toBe(2);
     const summary = (await new RunIndex(root).list()).find((s) => s.id === runId)!;
     expect(summary.status).toBe('finished');
     expect(summary.tasksDone).toBe(3);
