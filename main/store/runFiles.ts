@@ -141,6 +141,11 @@ export function summarizeRun(runDir: string): RunSummary | null {
     classesSeen: last ? last.seen.length : 0,
     lastAccuracy: last ? last.accAllMemory : null,
     lastAccuracyPaper: last ? last.accAllPaper : null,
-    settings: Array.isArray(run.settings) ? run.settings.filter((s): s is string => typeof s === 'string') : [],
+    settings: settingsOf(run),
   };
+}
+
+/** A run's recorded settings beyond a plain run (none for runs recorded before they were kept). */
+export function settingsOf(run: RunJson): string[] {
+  return Array.isArray(run.settings) ? run.settings.filter((s): s is string => typeof s === 'string') : [];
 }

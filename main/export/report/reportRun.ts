@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { createRequire } from 'node:module';
 import type { KnowledgeEvent, MetricRecord, TaskRecord } from '../../../preload/api';
 import { writeFileAtomic } from '../../store/atomicFile';
-import { isValidRunId, readKnowledge, readMetrics, readRunJson, readStatus, runDirOf } from '../../store/runFiles';
+import { isValidRunId, readKnowledge, readMetrics, readRunJson, readStatus, runDirOf, settingsOf } from '../../store/runFiles';
 import { ExportError } from '../exportError';
 import { describeFsError } from '../stagingDir';
 import { reconstructionStrips } from './reconstructions';
@@ -56,7 +56,7 @@ export async function collectReportData(runsRoot: string, runId: string): Promis
       preset: run.request.preset,
       backend: run.backend,
       seed: run.seed ?? null,
-      settings: Array.isArray(run.settings) ? run.settings : [],
+      settings: settingsOf(run),
     },
     classNames: run.data.classNames,
     config: run.config,
