@@ -214,6 +214,20 @@ export interface TaskRecord {
   memoryBytes: number;
   elapsed: number; // seconds
   baselines?: Record<string, number>;
+  /** loop fidelity of every seen class (runs recorded before 2026-12-07 have none) */
+  loopFidelity?: LoopFidelity;
+}
+
+/** Loop fidelity after a task (main/engine/loopFidelity.ts): does what the decoder draws re-encode as its class? */
+export interface LoopFidelity {
+  /** per seen class, aligned with `seen` (a class with no rows to measure reads 0 and is absent from the overall figure) */
+  reconstruction: number[];
+  decodedMemory: number[];
+  decodedMemoryPixel: number[];
+  /** over all measured rows */
+  reconstructionAll: number;
+  decodedMemoryAll: number;
+  decodedMemoryPixelAll: number;
 }
 
 /** Other knowledge events (task started, class learned, checkpoint, divergence recovered, watch found). */

@@ -73,6 +73,7 @@ interface TrainOpts extends CommonOpts {
   decoderEpochs?: number;
   decoderBatch?: number;
   decoderLr?: number;
+  decoderConsistency?: number;
   loopEncoderLrScale?: number;
   laterWarmupGamma?: number;
   batch?: number;
@@ -115,6 +116,7 @@ function recipeFrom(o: TrainOpts): Partial<Recipe> {
     decoderEpochs: o.decoderEpochs,
     decoderBatch: o.decoderBatch,
     decoderLr: o.decoderLr,
+    decoderConsistency: o.decoderConsistency,
     loopEncoderLrScale: o.loopEncoderLrScale,
     laterWarmupGamma: o.laterWarmupGamma,
     batchSize: o.batch,
@@ -178,6 +180,8 @@ function printTask(r: EngineTaskRecord, classNames: string[]): void {
   process.stderr.write(`  class   ${names.map((n) => n.padStart(7)).join('')}\n`);
   process.stderr.write(`  memory  ${r.accMemory.map((a) => pct(a).padStart(7)).join('')}\n`);
   process.stderr.write(`  paper   ${r.accPaper.map((a) => pct(a).padStart(7)).join('')}\n`);
+  const lf = r.loopFidelity;
+  if (lf) process.stderr.write(`  loop: reconstruction ${pct(lf.reconstructionAll)}, decoded memory ${pct(lf.decodedMemoryAll)}, pixel judge ${pct(lf.decodedMemoryPixelAll)}\n`);
 }
 
 interface Summary {
@@ -194,6 +198,10 @@ interface Summary {
   last_accuracy_paper: number | null;
   last_accuracy_replayed: number | null;
   last_accuracy_vectors: number | null;
+  /** loop fidelity after the last task, all seen classes (main/engine/loopFidelity.ts; null: not measured) */
+  reconstruction_accuracy: number | null;
+  decoded_memory_accuracy: number | null;
+  decoded_memory_pixel_accuracy: number | null;
   memory_protocol: string;
   memory_bytes: number | null;
   elapsed_seconds: number;
@@ -221,6 +229,9 @@ function summaryOf(runner: CurriculumRunner, runsRoot: string, backend: string, 
     last_accuracy_paper: last ? last.accAllPaper : null,
     last_accuracy_replayed: last ? last.accAllMemoryReplayed ?? null : null,
     last_accuracy_vectors: last ? last.accAllMemoryVectors ?? null : null,
+    reconstruction_accuracy: last?.loopFidelity?.reconstructionAll ?? null,
+    decoded_memory_accuracy: last?.loopFidelity?.decodedMemoryAll ?? null,
+    decoded_memory_pixel_accuracy: last?.loopFidelity?.decodedMemoryPixelAll ?? null,
     memory_protocol: last?.memoryProtocol ?? 'statistics',
     memory_bytes: last ? last.memoryBytes : null,
     elapsed_seconds: runner.elapsed,
@@ -288,6 +299,8 @@ async function drive(runner: CurriculumRunner, hub: EventHub, deps: SessionDeps,
       process.stdout.write(`accuracy matrix (from memory; rows = after each task, columns = ${s.classes.join(' ')}):\n`);
       for (const row of s.accuracy_matrix) process.stdout.write(`  ${row.map((a) => a.toFixed(3)).join(' ')}\n`);
       process.stdout.write(`last accuracy ${s.last_accuracy.toFixed(3)} from memory, ${s.last_accuracy_paper!.toFixed(3)} paper protocol; average incremental ${s.average_incremental_accuracy!.toFixed(3)} / ${s.average_incremental_accuracy_paper!.toFixed(3)}\n`);
+      if (s.reconstruction_accuracy !== null)
+        process.stdout.write(`loop fidelity: reconstruction ${s.reconstruction_accuracy.toFixed(3)}, decoded memory ${s.decoded_memory_accuracy!.toFixed(3)}, pixel judge ${s.decoded_memory_pixel_accuracy!.toFixed(3)}\n`);
       const b = Object.entries(s.baselines).map(([k, v]) => `${k} ${v.toFixed(3)}`);
       if (b.length) process.stdout.write(`baselines: ${b.join(', ')}\n`);
     }
@@ -416,6 +429,7 @@ export function registerTrainCommands(program: Command): void {
     .option('--decoder-epochs <n>', 'after each task\'s loop, the decoder alone learns to draw the task\'s images (and keeps drawing old classes from memory) for N epochs (0 = off)' + dflt('decoderEpochs'), int)
     .option('--decoder-batch <n>', 'images per step of the decoder phase' + dflt('decoderBatch'), posInt)
     .option('--decoder-lr <x>', 'Adam rate of the decoder phase' + dflt('decoderLr'), num)
+    .option('--decoder-consistency <c>', 'decoder phase: weight of ‖f(g(z)) − z‖² beside the pixel term, so decoded memory re-encodes as its class (0 = pixels only)' + dflt('decoderConsistency'), num)
     .option('--null-space <energy>', 'later tasks learn only the head, in the null space of old classes\' head inputs kept to this energy fraction, e.g. 0.97 (0 = off)' + dflt('nullSpaceEnergy'), num)
     .option('--later-warmup-epochs <n>', 'warm-up epochs of each later task before its loop (its new images; old classes through their memory vectors in the rate terms)' + dflt('laterWarmupEpochs'), int)
     .option('--batch <n>', 'images per step' + dflt('batchSize'), posInt)

@@ -316,7 +316,7 @@ export class CrateLoopModel implements LoopModel {
     const sub = full && b.memRows ? this.gatherReplay(full, b.memRows) : null;
     const rep = sub ?? full;
     try {
-      const err = await decoderPixelStep(this.state, x, { z, mem: rep ? { zMem: rep.zMem, xMem: rep.xMem } : null });
+      const err = await decoderPixelStep(this.state, x, { z, mem: rep ? { zMem: rep.zMem, xMem: rep.xMem } : null, consistency: this.recipe.decoderConsistency });
       // the phase has no rate-reduction objective: T and the encoder's loss are reported as 0
       return { lossEncoder: 0, lossDecoder: err, T: 0, deltaRZ: 0, deltaRZhat: 0, pairTerm: 0 };
     } finally {

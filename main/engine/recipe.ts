@@ -24,6 +24,9 @@ export interface Recipe {
    *  pairs decoded at the task start (generative self-replay). The loop alone leaves g(Z_mem) as blobs that the encoder
    *  classifies at chance; 1,000 steps of 64 make 64–67 % of reconstructions recognisable (docs/RECIPE.md). */
   decoderEpochs: number;
+  /** weight c of the decoder phase's consistency term c·mean‖f(g(z)) − z‖² over its rows (0 = pixels only): what the
+   *  decoder draws must re-encode where it came from, or decoded memory cannot stand in for an old class (issue 14). */
+  decoderConsistency: number;
   /** images per step of the decoder phase (memory rows are added: as many per old class as per new class). */
   decoderBatch: number;
   /** Adam rate of the decoder phase, every task (later tasks do not scale it: the decoder has new classes to learn). */
@@ -109,6 +112,7 @@ export const DEFAULT_RECIPE: Readonly<Recipe> = Object.freeze({
   lambdaNew: 10,
   reconWeight: 0,
   decoderEpochs: 0,
+  decoderConsistency: 0,
   decoderBatch: 64,
   decoderLr: 2e-3,
   epochs: 4,
@@ -168,6 +172,7 @@ const BEFORE_FIELD: Readonly<Partial<Recipe>> = Object.freeze({
   nullSpaceEnergy: 0,
   reconWeight: 0,
   decoderEpochs: 0,
+  decoderConsistency: 0,
 });
 
 /** The recipe of a recorded run (run.json): a resumed or re-evaluated run keeps its behaviour under newer defaults. */

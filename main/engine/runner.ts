@@ -20,6 +20,8 @@ import type { Recipe } from './recipe';
 import { EngineRng } from './rng';
 import { fitNearestSubspace, fitNearestSubspaceLarge, type SubspaceModel } from './subspaceAdapter';
 import { fitDriftMap } from './driftMap';
+import { measureLoopFidelity, type LoopFidelity } from './loopFidelity';
+import { StreamingLda } from './streamingLda';
 
 /** Ridge of the linear drift map, relative to the probes' mean variance (driftMap.ts); 0.1 keeps it near identity where probes are thin. */
 const DRIFT_MAP_RIDGE = 0.1;
@@ -92,7 +94,7 @@ export class CurriculumRunner {
   history: EngineTaskRecord[] = [];
   memory: MemoryBank;
   /** frozen-encoder baseline: the encoder after the first task and a memory drawn with it */
-  frozen: { params: Map<string, TensorRecord>; enc: Encoder; memory: MemoryBank } | null = null;
+  frozen: { params: Map<string, TensorRecord>; enc: Encoder; memory: MemoryBank; lda: StreamingLda } | null = null;
   /** both networks and optimisers right after the first task: the no-memory baseline branches from here */
   branch: Map<string, TensorRecord> | null = null;
   /** the task being learned: its images exist only while it runs */
@@ -115,6 +117,8 @@ export class CurriculumRunner {
   /** f(x) of the task's images for its decoder phase, where f does not move (recomputed after a resume) */
   private decoderFeatures: { task: number; z: Float32Array } | null = null;
   private stepTimes: number[] = [];
+  /** the loop-fidelity judge's raw-pixel subspace per class (evaluation data from the dataset, never learner state) */
+  private pixelFits = new Map<number, SubspaceModel>();
   private resumedFrom: number | null = null;
   /** classes known before the first task: learned by the run this one continues from (`train --from`) */
   private readonly base: number[];
@@ -294,6 +298,7 @@ export class CurriculumRunner {
     if (this.frozen) {
       for (const [k, v] of this.frozen.params) tensors.set(`frozen/${k}`, v);
       for (const [k, v] of this.frozen.memory.toTensors('fmem')) tensors.set(k, v);
+      for (const [k, v] of this.frozen.lda.toTensors('flda')) tensors.set(k, v);
     }
     if (this.branch) for (const [k, v] of this.branch) tensors.set(`branch/${k}`, v);
     if (this.classifier) {
@@ -361,6 +366,7 @@ export class CurriculumRunner {
         params: fparams,
         enc: this.d.makeEncoder({ params: fparams }),
         memory: MemoryBank.fromTensors('fmem', this.d.model.featureDim, tensors, allClasses),
+        lda: StreamingLda.fromTensors('flda', this.d.model.featureDim, tensors) ?? new StreamingLda(this.d.model.featureDim),
       };
     }
     this.classifier = classifierFrom(tensors, this.d.model.featureDim);
@@ -724,7 +730,7 @@ export class CurriculumRunner {
     if (r.baselines && this.d.persist && !r.noMemory && !r.freezeAfterFirst) {
       if (this.pos.task === 0 && !this.frozen) {
         const params = await this.d.model.exportEncoder();
-        this.frozen = { params, enc: this.d.makeEncoder({ params }), memory: new MemoryBank(F) };
+        this.frozen = { params, enc: this.d.makeEncoder({ params }), memory: new MemoryBank(F), lda: new StreamingLda(F) };
       }
       if (this.frozen) {
         const zf = await this.frozen.enc.encode(t.data.x, t.data.n);
@@ -732,6 +738,7 @@ export class CurriculumRunner {
           const rows = pick(zf, t.data.y, F, c);
           this.frozen.memory.addClass(c, rows.z, rows.n, memOpts, hashSeed(this.d.run.seed, 7, c));
         }
+        this.frozen.lda.update(zf, t.data.y, t.data.n); // streaming LDA / NCM: the task's new classes join the statistics
       }
     }
 
@@ -747,6 +754,8 @@ export class CurriculumRunner {
     });
     const diag = await this.d.model.diagnostics(test.x, Math.min(32, test.n));
     const baselines: Record<string, number> = { accMemoryReplayed: ev.accAllReplayed, accMemoryVectors: ev.accAllVectors };
+    // does the loop close? (the baselines' in-process re-runs skip it: nobody reads their records)
+    const fidelity = this.d.persist ? await this.loopFidelity(test, t.seen, ev.zTest, ev.classifier) : null;
     if (this.frozen) Object.assign(baselines, await this.frozenBaseline(test, t.seen, t.classes, isLast));
     if (isLast && r.baselines && this.d.persist) Object.assign(baselines, await this.finalBaselines());
 
@@ -765,6 +774,7 @@ export class CurriculumRunner {
       accMemoryReplayed: ev.accReplayed,
       accAllMemoryVectors: ev.accAllVectors,
       accMemoryVectors: ev.accVectors,
+      ...(fidelity ? { loopFidelity: fidelity } : {}),
     };
 
     // 4. record, then forget the task's images
@@ -844,12 +854,51 @@ export class CurriculumRunner {
       } else fits.set(c, f.memory.statisticsFit(c)); // same protocol as the lab's accMemory
     }
     const out: Record<string, number> = { frozenMemory: accuracyOf(mergeFits(fits, seen, r, F), zt, test.y, test.n, seen).all };
+    // streaming LDA and nearest class mean on the same frozen encoder (a run checkpointed before they existed has
+    // no statistics of its earlier classes: then they are left out)
+    if (seen.every((c) => f.lda.classes.has(c))) {
+      const s = f.lda.score(zt, test.y, test.n, seen);
+      out.frozenLda = s.lda.all;
+      out.frozenNcm = s.ncm.all;
+      const earlier = (k: string) => this.history.map((h) => h.baselines?.[k]).filter((v): v is number => v !== undefined);
+      const lda = earlier('frozenLda');
+      const ncm = earlier('frozenNcm');
+      if (lda.length === this.history.length) out.frozenLdaAvg = (lda.reduce((a, b) => a + b, 0) + s.lda.all) / (lda.length + 1);
+      if (ncm.length === this.history.length) out.frozenNcmAvg = (ncm.reduce((a, b) => a + b, 0) + s.ncm.all) / (ncm.length + 1);
+    }
     if (withPaper) {
       const train = this.d.data.subset('train', seen);
       const zp = await f.enc.encode(train.x, train.n);
       out.frozenPaper = accuracyOf(fitNearestSubspace(zp, train.n, F, train.y, seen, r), zt, test.y, test.n, seen).all;
     }
     return out;
+  }
+
+  /**
+   * Loop fidelity of every seen class (loopFidelity.ts): test images through x → g(f(x)) → f, the memory samples through
+   * z → g(z) → f, both classified by the lab's classifier, and g(z) judged by nearest subspace on raw pixels. The
+   * judge's per-class fits are cached: a class's training images do not change.
+   */
+  private async loopFidelity(test: LabeledImages, seen: number[], zTest: Float32Array, classifier: SubspaceModel): Promise<LoopFidelity> {
+    const S = this.d.model.imageSize;
+    const r = this.d.recipe.subspaceRank;
+    for (const c of seen) {
+      if (this.pixelFits.has(c)) continue;
+      const tr = this.d.data.subset('train', [c]);
+      if (tr.n > 1) this.pixelFits.set(c, fitNearestSubspaceLarge(tr.x, tr.n, S, tr.y, [c], Math.min(r, tr.n - 1)));
+    }
+    const judged = seen.filter((c) => this.pixelFits.has(c)); // a class continued from another dataset has no images here
+    const mem = this.memory.rows(seen);
+    return measureLoopFidelity({
+      encode: (x, n) => this.d.model.encode(x, n),
+      decode: (z, n) => this.d.model.decode(z, n),
+      seen,
+      test,
+      zTest,
+      classifier,
+      memory: mem,
+      pixelJudge: judged.length ? mergeFits(this.pixelFits, judged, Math.min(r, ...judged.map((c) => this.pixelFits.get(c)!.r)), S) : null,
+    });
   }
 
   /** Baselines in the same run and split: raw pixels, a random encoder (both with no learning), no-memory continuation. */

@@ -46,8 +46,15 @@ describe('crate-lab train / runs / eval / resume', () => {
     expect(s.backend).toBe('wasm');
     const runJson = JSON.parse(fs.readFileSync(path.join(root, s.runId, 'run.json'), 'utf8')) as { config: { model: { featureDim: number } } };
     expect(runJson.config.model.featureDim).toBe(12); // --feature-dim overrides the preset's 16, and eval/resume below read it back
-    for (const k of ['rawPixelLast', 'randomEncoderLast', 'noMemoryLastMemory', 'frozenMemory', 'frozenPaper'])
+    for (const k of ['rawPixelLast', 'randomEncoderLast', 'noMemoryLastMemory', 'frozenMemory', 'frozenPaper', 'frozenLda', 'frozenNcm', 'frozenLdaAvg', 'frozenNcmAvg'])
       expect(s.baselines[k], k).toBeGreaterThanOrEqual(0);
+    // the loop-fidelity figures of the last task, as knowledge.ndjson records them
+    const lf = (objs.filter((o) => o.type === 'task-result').pop() as { record: { loopFidelity: Record<string, number> } }).record.loopFidelity;
+    const sum = s as unknown as Record<string, number>;
+    expect(sum.reconstruction_accuracy).toBe(lf.reconstructionAll);
+    expect(sum.decoded_memory_accuracy).toBe(lf.decodedMemoryAll);
+    expect(sum.decoded_memory_pixel_accuracy).toBe(lf.decodedMemoryPixelAll);
+    for (const k of ['reconstruction_accuracy', 'decoded_memory_accuracy', 'decoded_memory_pixel_accuracy']) expect(sum[k], k).toBeGreaterThanOrEqual(0);
 
     const runs = cli(['runs', '--runs-root', root, '--json']);
     expect(runs.code).toBe(0);
