@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { TaskRecord } from '../../preload/api';
-import { accuracyCurves, accuracyMatrix, baselineRows, layerSeries, perClassOverTasks } from '../../renderer/src/lib/knowledgeSeries';
+import { accuracyCurves, accuracyMatrix, baselineRows, layerSeries, loopFidelityCurves, perClassOverTasks } from '../../renderer/src/lib/knowledgeSeries';
 
 const rec = (task: number, seen: number[], accMemory: number[], extra: Partial<TaskRecord> = {}): TaskRecord => ({
   kind: 'task',
@@ -76,5 +76,16 @@ describe('knowledge series', () => {
     expect(rows[2].labMinus).toBeCloseTo(-2, 6); // 0.60 − 0.62 = −2 points
     expect(rows[3].labMinus).toBeCloseTo(-10, 6);
     expect(baselineRows([first]).find((r) => r.key === 'frozenMemory')!.labMinus).toBeCloseTo(10, 6);
+  });
+
+  it('loop fidelity curves: percent per task, null where a task was recorded before the measurement', () => {
+    const lf = { reconstruction: [], decodedMemory: [], decodedMemoryPixel: [], reconstructionAll: 0.9, decodedMemoryAll: 0.5, decodedMemoryPixelAll: 0.25 };
+    const old = rec(0, [0, 1], [1, 1]);
+    const now = rec(1, [0, 1, 2], [0.9, 0.8, 0.7], { loopFidelity: lf });
+    const [x, r, d, p] = loopFidelityCurves([now, old]);
+    expect(x).toEqual([1, 2]);
+    expect(r).toEqual([null, 90]);
+    expect(d).toEqual([null, 50]);
+    expect(p).toEqual([null, 25]);
   });
 });

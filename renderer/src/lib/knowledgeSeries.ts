@@ -45,6 +45,21 @@ export function accuracyCurves(tasks: readonly TaskRecord[]): [number[], ...(num
   ];
 }
 
+/**
+ * x = task number (1-based); the three loop-fidelity figures over all seen classes in percent (null for a task recorded
+ * before they were measured): reconstruction f(g(f(x))), decoded memory f(g(z_mem)), the pixel judge on g(z_mem).
+ */
+export function loopFidelityCurves(tasks: readonly TaskRecord[]): [number[], ...(number | null)[][]] {
+  const t = [...tasks].sort((a, b) => a.task - b.task);
+  const pct = (v: number | undefined): number | null => (v !== undefined && Number.isFinite(v) ? v * 100 : null);
+  return [
+    t.map((r) => r.task + 1),
+    t.map((r) => pct(r.loopFidelity?.reconstructionAll)),
+    t.map((r) => pct(r.loopFidelity?.decodedMemoryAll)),
+    t.map((r) => pct(r.loopFidelity?.decodedMemoryPixelAll)),
+  ];
+}
+
 export type PerClassField = 'forgetting' | 'rank' | 'codingRate' | 'drift';
 
 /** One series per class over tasks; null before the class was seen. `scale` turns fractions into %. */
@@ -85,6 +100,8 @@ export interface BaselineRow {
 /** What a task record may carry beside the lab's figures (runner: per task the frozen encoder, at the end the rest). */
 const OTHERS: readonly [key: string, label: string, kind: 'variant' | 'baseline'][] = [
   ['frozenMemory', 'encoder frozen after the first task', 'baseline'],
+  ['frozenLda', 'streaming LDA on the frozen encoder', 'baseline'],
+  ['frozenNcm', 'nearest class mean on the frozen encoder', 'baseline'],
   ['noMemoryLastMemory', 'no memory replay · from memory', 'baseline'],
   ['noMemoryLastPaper', 'no memory replay · paper protocol', 'baseline'],
   ['randomEncoderLast', 'randomly initialised encoder', 'baseline'],

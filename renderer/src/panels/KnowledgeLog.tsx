@@ -8,7 +8,7 @@ import { classCss } from '../lib/classColors';
 import { rgbCss, scaleValue, textOn, viridis } from '../lib/colorScale';
 import { className, fmtPct } from '../lib/format';
 import { absGram } from '../lib/gram';
-import { accuracyCurves, accuracyMatrix, baselineRows, layerSeries, perClassOverTasks, type PerClassField, type Protocol } from '../lib/knowledgeSeries';
+import { accuracyCurves, accuracyMatrix, baselineRows, layerSeries, loopFidelityCurves, perClassOverTasks, type PerClassField, type Protocol } from '../lib/knowledgeSeries';
 import { decodeWireTensor } from '../lib/wireTensor';
 import type { StepSeries } from '../state/runState';
 import { useStoreSelector } from '../state/useStore';
@@ -42,6 +42,9 @@ export function KnowledgeLog(): React.JSX.Element {
         </Card>
         <Card title="Against the baselines" sub="latest task, every class seen so far; lab − baseline in points; last, the lab's other ways of reading its memory">
           <BaselineTable tasks={tasks} />
+        </Card>
+        <Card title="Loop fidelity" sub="does what the decoder draws come back as its class? every seen class, %">
+          <LoopFidelityCurves tasks={tasks} />
         </Card>
         <Card title="Forgetting per class" sub="best earlier accuracy minus now, % (memory protocol)">
           <PerClassChart tasks={tasks} names={names} field="forgetting" scale={100} unit="%" yLabel="forgetting (%)" />
@@ -171,6 +174,33 @@ function baseOptions(width: number, xLabel: string, yLabel: string, series: uPlo
     series: [{ label: xLabel }, ...series],
     ...extra,
   };
+}
+
+function LoopFidelityCurves({ tasks }: { tasks: TaskRecord[] }): React.JSX.Element {
+  const data = useMemo(() => loopFidelityCurves(tasks) as uPlot.AlignedData, [tasks]);
+  if (tasks.length === 0) return <Empty>{NO_TASK}</Empty>;
+  if (!tasks.some((t) => t.loopFidelity)) return <Empty>This run was recorded before the lab measured loop fidelity.</Empty>;
+  return (
+    <UPlotChart
+      specKey="loop-fidelity"
+      label="Loop fidelity over tasks"
+      testId="chart-loop-fidelity"
+      data={data}
+      makeOptions={(w) =>
+        baseOptions(
+          w,
+          'task',
+          'recognised (%)',
+          [
+            lineSeries('reconstruction f(g(f(x)))', '#4ea3ff', undefined, '%'),
+            lineSeries('decoded memory f(g(z))', '#ff8c42', undefined, '%'),
+            lineSeries('pixel judge on g(z)', '#5fd38d', [6, 4], '%'),
+          ],
+          { scales: { x: { time: false }, y: { range: [0, 100] } } },
+        )
+      }
+    />
+  );
 }
 
 function AccuracyCurves({ tasks }: { tasks: TaskRecord[] }): React.JSX.Element {

@@ -1,7 +1,7 @@
 import { useEffect, useMemo, useRef } from 'react';
 import { useLab } from '../context';
 import { classCss } from '../lib/classColors';
-import { className } from '../lib/format';
+import { className, fmtPct } from '../lib/format';
 import { imageToRgba } from '../lib/imagePixels';
 import { decodeWireTensor, type DecodedTensor } from '../lib/wireTensor';
 import { useStoreSelector } from '../state/useStore';
@@ -15,6 +15,8 @@ export function Reconstructions(): React.JSX.Element {
   const recon = useStoreSelector(store, (s) => s.recon);
   const names = useStoreSelector(store, (s) => s.classNames);
   const mode = useStoreSelector(store, (s) => s.mode);
+  // the loop fidelity of the task end these images come from
+  const fidelity = useStoreSelector(store, (s) => (recon ? s.tasks.find((t) => t.task === recon.task)?.loopFidelity : undefined));
 
   const rows = useMemo(() => {
     if (!recon) return [];
@@ -48,6 +50,19 @@ export function Reconstructions(): React.JSX.Element {
         </div>
       ) : (
         <div className="recon-rows">
+          {fidelity && (
+            <div className="recon-fidelity small" data-testid="loop-fidelity" title="Loop fidelity at this task end, every seen class: test images x → g(f(x)) → f, memory samples z → g(z) → f, both classified by the lab's classifier, and g(z) judged by nearest subspace on raw pixels">
+              <span>
+                reconstruction <b>{fmtPct(fidelity.reconstructionAll)}</b>
+              </span>
+              <span>
+                decoded memory <b>{fmtPct(fidelity.decodedMemoryAll)}</b>
+              </span>
+              <span>
+                pixel judge <b>{fmtPct(fidelity.decodedMemoryPixelAll)}</b>
+              </span>
+            </div>
+          )}
           <div className="recon-legend muted small">
             <span>
               <b>x | x̂</b> new class: input and g(f(x))
