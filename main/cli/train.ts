@@ -67,6 +67,7 @@ interface TrainOpts extends CommonOpts {
   augShift?: number;
   distill?: number;
   anchorToMemory?: boolean;
+  replayImages?: boolean;
   driftCompensation?: number;
   nullSpace?: number;
   recon?: number;
@@ -110,6 +111,7 @@ function recipeFrom(o: TrainOpts): Partial<Recipe> {
     augShift: o.augShift,
     distillWeight: o.distill,
     anchorToMemory: o.anchorToMemory,
+    replayImages: o.replayImages,
     driftCompensation: o.driftCompensation,
     nullSpaceEnergy: o.nullSpace,
     reconWeight: o.recon,
@@ -422,7 +424,8 @@ export function registerTrainCommands(program: Command): void {
     .option('--aug-shift <px>', 'largest shift in pixels of those views' + dflt('augShift'), int)
     .option('--distill <x>', 'later warm-ups: weight of keeping the new images\' features near the task start (0 = off)' + dflt('distillWeight'), num)
     .option('--anchor-to-memory', 'memory anchor target: the stored vectors Z_mem instead of f₀(X_mem)')
-    .option('--drift-compensation <k>', 'after each later task, move old classes\' statistics by their estimated drift: 0 off, 1 decoded memory, 2 new images (SDC mean shift), 3 new images (affine map)' + dflt('driftCompensation'), int)
+    .option('--drift-compensation <k>', 'after each later task, move old classes\' statistics by their estimated drift: 0 off, 1 decoded memory, 2 new images (SDC mean shift), 3 new images (affine map), 4 new images and decoded memory (affine map)' + dflt('driftCompensation'), int)
+    .option('--replay-images', 'later warm-ups learn on the decoded memory g(Z_mem) as images of the old classes beside the new images (no memory vectors in the rate terms)')
     .option('--later-warmup-gamma <x>', 'γ of later tasks\' warm-ups with memory (default: --warmup-gamma)', num)
     .option('--loop-encoder-lr-scale <x>', 'encoder learning rate in the closed loop relative to the warm-up (1 = same)' + dflt('loopEncoderLrScale'), num)
     .option('--recon <w>', 'decoder: weight of the pixel reconstruction ‖g(f(x)) − x‖², also trained during warm-ups (0 = off)' + dflt('reconWeight'), num)

@@ -70,8 +70,13 @@ export interface Recipe {
    *  (f₀ = encoder at the task start; no old images needed): 0 off; 1 the mean drift of the class's decoded memory
    *  X_mem; 2 the drift of the task's new images weighted by closeness to the class mean, exp(−‖f₀(x) − μ‖²/2σ²),
    *  σ = 0.3 (semantic drift compensation, Yu et al. 2020); 3 one affine map f₀ → f fitted on the new images (ridge
-   *  toward the identity) applied to each old class's mean, vectors and principal directions (driftMap.ts). */
+   *  toward the identity) applied to each old class's mean, vectors and principal directions (driftMap.ts); 4 the same
+   *  map fitted on the new images and on the decoded memory X_mem (f₀(X_mem) → f(X_mem)), probes where the old classes
+   *  are. With a decoder phase this happens on entering it, so the decoder learns the refreshed codes. */
   driftCompensation: number;
+  /** later warm-ups learn on the new images and the decoded memory X_mem = g(Z_mem) as images of the old classes, with
+   *  the first task's objective (no memory vectors in the rate terms): generative replay in the warm-up. */
+  replayImages: boolean;
   /** later tasks learn only the encoder's linear head, and only in the null space of the head inputs of every class
    *  learned before (Gradient Projection Memory, Saha et al. 2021): the basis keeps this fraction of those inputs'
    *  energy, so old classes' features stay where their memory says while new ones move (0 = off: every weight learns). */
@@ -128,6 +133,7 @@ export const DEFAULT_RECIPE: Readonly<Recipe> = Object.freeze({
   anchorWeight: 1000,
   anchorToMemory: false,
   driftCompensation: 2,
+  replayImages: false,
   nullSpaceEnergy: 0,
   memDirections: 12,
   memExplore: 40,
@@ -160,7 +166,7 @@ const INT_FIELDS = new Set<keyof Recipe>([
   'epochs', 'warmupEpochs', 'laterWarmupEpochs', 'decoderEpochs', 'decoderBatch', 'batchSize', 'memDirections', 'memExplore', 'memPerDirection', 'memPerBatch', 'subspaceRank',
   'maxPerClass', 'checkpointEvery', 'keep', 'logEvery', 'driftCompensation', 'augShift',
 ]);
-const BOOL_FIELDS = new Set<keyof Recipe>(['baselines', 'noMemory', 'freezeAfterFirst', 'anchorToMemory']);
+const BOOL_FIELDS = new Set<keyof Recipe>(['baselines', 'noMemory', 'freezeAfterFirst', 'anchorToMemory', 'replayImages']);
 const POSITIVE = new Set<keyof Recipe>(['eps2', 'batchSize', 'decoderBatch', 'decoderLr', 'memDirections', 'memExplore', 'memPerDirection', 'subspaceRank', 'checkpointEvery', 'keep', 'logEvery']);
 
 /** For a run recorded before a field existed: the value that behaves as the code did without it (not today's default). */
@@ -173,6 +179,7 @@ const BEFORE_FIELD: Readonly<Partial<Recipe>> = Object.freeze({
   reconWeight: 0,
   decoderEpochs: 0,
   decoderConsistency: 0,
+  replayImages: false,
 });
 
 /** The recipe of a recorded run (run.json): a resumed or re-evaluated run keeps its behaviour under newer defaults. */
@@ -213,7 +220,7 @@ export function resolveRecipe(overrides: Partial<Recipe> = {}, quick = false, fe
   const clean = Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined)) as Partial<Recipe>;
   const r: Recipe = { ...DEFAULT_RECIPE, ...(quick ? QUICK_OVERRIDES : {}), ...clean };
   if (featureDim !== undefined && clean.subspaceRank === undefined) r.subspaceRank = defaultRankFor(featureDim, r.subspaceRank);
-  if (r.driftCompensation > 3) throw new Error(`recipe: 'driftCompensation' must be 0 (off), 1 (memory), 2 (new images, mean shift) or 3 (new images, affine map), got ${r.driftCompensation}`);
+  if (r.driftCompensation > 4) throw new Error(`recipe: 'driftCompensation' must be 0 (off), 1 (memory), 2 (new images, mean shift), 3 (new images, affine map) or 4 (new images and decoded memory, affine map), got ${r.driftCompensation}`);
   if (r.nullSpaceEnergy > 1) throw new Error(`recipe: 'nullSpaceEnergy' is a fraction of energy in [0, 1] (0 = off), got ${r.nullSpaceEnergy}`);
   if (r.beta1 >= 1 || r.beta2 >= 1) throw new Error(`recipe: Adam betas must be < 1, got ${r.beta1}, ${r.beta2}`);
   if (r.invarianceWeight > 0 && r.augShift === 0) throw new Error("recipe: 'invarianceWeight' needs 'augShift' ≥ 1 (two views that differ)");

@@ -37,6 +37,9 @@ export interface Position {
   batch: number;
   step: number; // global step
   taskStep: number;
+  /** the old classes' memory already follows this task's drift (done on entering the decoder phase, so that the
+   *  decoder learns to draw the refreshed codes; otherwise at the task end) */
+  memoryRefreshed?: boolean;
 }
 
 /** Task records carry which memory variant `accMemory` uses and the other variant's figures. */
@@ -510,11 +513,11 @@ export class CurriculumRunner {
     if (this.later() && !this.d.recipe.noMemory && old.length) {
       const mem = this.memory.rows(old);
       xMem = await this.d.model.decode(mem.z, mem.m); // X_mem = g(Z_mem), decoded once per task and frozen
-      if (this.d.recipe.anchorWeight > 0 || this.d.recipe.driftCompensation === 1) zAnchor = await this.d.model.encode(xMem, mem.m); // f₀(X_mem)
+      if (this.d.recipe.anchorWeight > 0 || this.d.recipe.driftCompensation === 1 || this.d.recipe.driftCompensation === 4) zAnchor = await this.d.model.encode(xMem, mem.m); // f₀(X_mem)
     }
     if (this.d.recipe.nullSpaceEnergy > 0 && this.later() && !this.d.recipe.noMemory && old.length && !this.memory.activations)
       this.log('warn', `null space: the classes known before this run came without the span of their head inputs (an export folder keeps only features), so task ${this.pos.task + 1} learns without protecting them`);
-    this.pos = { ...this.pos, epoch: 0, batch: 0, taskStep: 0, phase: 'warmup' };
+    this.pos = { ...this.pos, epoch: 0, batch: 0, taskStep: 0, phase: 'warmup', memoryRefreshed: false };
     this.enterTask(xMem, zAnchor);
     if (this.warmupEpochs() === 0) this.pos.phase = 'loop';
     if (this.d.recipe.freezeAfterFirst && this.later()) this.pos.phase = 'finalize';
@@ -562,7 +565,9 @@ export class CurriculumRunner {
       return;
     }
     if (this.pos.epoch >= phaseEpochs) {
-      this.movePhase(this.nextPhase(this.pos.phase));
+      const next = this.nextPhase(this.pos.phase);
+      if (next === 'decoder' && !this.pos.memoryRefreshed) await this.refreshMemory();
+      this.movePhase(next);
       return;
     }
     // 1. the batch: a permutation per (task, phase, epoch) from the run seed, so a resumed run draws the same batches
@@ -605,8 +610,24 @@ export class CurriculumRunner {
         const all = this.later() && !this.d.recipe.noMemory ? this.memory.rows(old) : null;
         // the same class-balanced subset of at most memPerBatch rows as the loop steps replay (bounds the step's size)
         const sel = all && this.d.recipe.memPerBatch > 0 ? this.memoryRowsForStep(t) : null;
-        const mem = all && sel ? subsetRows(all, sel, this.d.model.featureDim) : all;
-        if (all && this.d.recipe.distillWeight > 0 && this.driftProbe?.task === this.pos.task) {
+        let mem = all && sel ? subsetRows(all, sel, this.d.model.featureDim) : all;
+        if (all && this.d.recipe.replayImages && t.xMem) {
+          // recipe replayImages: the decoded memory joins the batch as images of the old classes (the first task's
+          // objective on all of them), instead of entering the rate terms as fixed vectors
+          const rows = sel ?? Int32Array.from({ length: all.m }, (_, i) => i);
+          const S = this.d.model.imageSize;
+          const xb = new Float32Array((batch.n + rows.length) * S);
+          xb.set(batch.x);
+          rows.forEach((r, i) => xb.set(t.xMem!.subarray(r * S, (r + 1) * S), (batch.n + i) * S));
+          const lb = new Int32Array(batch.n + rows.length);
+          lb.set(batch.labels);
+          rows.forEach((r, i) => (lb[batch.n + i] = local.get(all.labels[r])!));
+          batch.x = xb;
+          batch.labels = lb;
+          batch.n += rows.length;
+          mem = null;
+        }
+        if (all && mem && this.d.recipe.distillWeight > 0 && this.driftProbe?.task === this.pos.task) {
           const F = this.d.model.featureDim;
           const z0 = this.driftProbe.z0;
           batch.distillTarget = new Float32Array(idx.length * F);
@@ -704,10 +725,9 @@ export class CurriculumRunner {
     // the new images under the encoder as it is now: drift probes (f) and the new classes' memory below
     const zNew = await this.d.model.encode(t.data.x, t.data.n);
 
-    // 0. recipe driftCompensation: old classes' stored statistics follow the drift estimated from probes
-    if (r.driftCompensation === 1 && t.xMem && t.zAnchor) this.compensateDrift(t.zAnchor, await this.d.model.encode(t.xMem, t.zAnchor.length / F), null);
-    if (r.driftCompensation === 2 && this.driftProbe?.task === this.pos.task) this.compensateDrift(this.driftProbe.z0, zNew, this.driftProbe.n);
-    if (r.driftCompensation === 3 && this.driftProbe?.task === this.pos.task) this.compensateDriftLinear(this.driftProbe.z0, zNew, this.driftProbe.n);
+    // 0. recipe driftCompensation: old classes' stored statistics follow the drift estimated from probes (unless the
+    // decoder phase did it already)
+    if (!this.pos.memoryRefreshed) await this.compensate(zNew);
     this.driftProbe = null;
 
     // 1. memory of the new classes
@@ -793,6 +813,51 @@ export class CurriculumRunner {
     if (this.d.persist) await this.d.index?.refresh(this.runId);
     this.log('info', `task ${record.task + 1} done: accuracy ${(record.accAllMemory * 100).toFixed(1)}% from memory, ${(record.accAllPaper * 100).toFixed(1)}% paper protocol (evaluation ${((performance.now() - tStart) / 1000).toFixed(1)} s)`);
     if (!this.autonomous && this.pos.task < this.tasks.length) this.pauseRequested = true;
+  }
+
+  /**
+   * Old classes' memory follows the encoder's drift of this task (recipe driftCompensation), before the decoder phase:
+   * the decoder then learns to draw the refreshed codes Z_mem as the images X_mem decoded at the task start, and to
+   * re-encode them where the moved encoder now has them (i-CTRL's memory update, with the stored class statistics
+   * moved the same way).
+   */
+  private async refreshMemory(): Promise<void> {
+    const t = this.task!;
+    if (t.xMem) {
+      const z = await this.d.model.encode(t.data.x, t.data.n);
+      this.decoderFeatures = { task: this.pos.task, z }; // f does not move in the decoder phase: its features are these
+      await this.compensate(z);
+      const old = t.seen.filter((c) => !t.classes.includes(c));
+      const local = new Map(t.seen.map((c, i) => [c, i]));
+      const mem = this.memory.rows(old);
+      this.d.model.setReplay(
+        { z: mem.z, labels: Int32Array.from(mem.labels, (c) => local.get(c)!), m: mem.m, newClasses: t.classes.map((c) => local.get(c)!), anchorWeight: 0, anchorTarget: null },
+        t.xMem,
+      );
+    }
+    this.pos.memoryRefreshed = true;
+  }
+
+  /** Drift compensation of the old classes given f(new images) now (recipe driftCompensation 1–4). */
+  private async compensate(zNew: Float32Array): Promise<void> {
+    const t = this.task!;
+    const r = this.d.recipe;
+    const F = this.d.model.featureDim;
+    const probe = this.driftProbe?.task === this.pos.task ? this.driftProbe : null;
+    if (r.driftCompensation === 1 && t.xMem && t.zAnchor) this.compensateDrift(t.zAnchor, await this.d.model.encode(t.xMem, t.zAnchor.length / F), null);
+    if (r.driftCompensation === 2 && probe) this.compensateDrift(probe.z0, zNew, probe.n);
+    if (r.driftCompensation === 3 && probe) this.compensateDriftLinear(probe.z0, zNew, probe.n);
+    if (r.driftCompensation === 4 && probe && t.xMem && t.zAnchor) {
+      // one affine map fitted on the new images and on the decoded memory: probes where the old classes are
+      const m = t.zAnchor.length / F;
+      const z0 = new Float32Array((probe.n + m) * F);
+      z0.set(probe.z0.subarray(0, probe.n * F));
+      z0.set(t.zAnchor, probe.n * F);
+      const z1 = new Float32Array((probe.n + m) * F);
+      z1.set(zNew.subarray(0, probe.n * F));
+      z1.set(await this.d.model.encode(t.xMem, m), probe.n * F);
+      this.compensateDriftLinear(z0, z1, probe.n + m);
+    }
   }
 
   /**

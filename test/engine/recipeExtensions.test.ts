@@ -29,7 +29,8 @@ describe('recipe: warm-up γ and drift compensation', () => {
   });
 
   it('rejects out-of-range or mistyped values with the field named', () => {
-    expect(() => resolveRecipe({ driftCompensation: 4 })).toThrow(/driftCompensation/);
+    expect(() => resolveRecipe({ driftCompensation: 5 })).toThrow(/driftCompensation/);
+    expect(resolveRecipe({ driftCompensation: 4 }).driftCompensation).toBe(4); // the affine map on new images and decoded memory
     expect(() => resolveRecipe({ driftCompensation: 1.5 })).toThrow(/integer/);
     expect(() => resolveRecipe({ warmupGamma: -0.5 })).toThrow(/warmupGamma/);
     expect(() => resolveRecipe({ anchorToMemory: 1 as unknown as boolean })).toThrow(/anchorToMemory/);
