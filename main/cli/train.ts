@@ -75,6 +75,8 @@ interface TrainOpts extends CommonOpts {
   decoderBatch?: number;
   decoderLr?: number;
   decoderConsistency?: number;
+  laterDecoderEpochs?: number;
+  decoderMemRows?: number;
   loopEncoderLrScale?: number;
   laterWarmupGamma?: number;
   batch?: number;
@@ -119,6 +121,8 @@ function recipeFrom(o: TrainOpts): Partial<Recipe> {
     decoderBatch: o.decoderBatch,
     decoderLr: o.decoderLr,
     decoderConsistency: o.decoderConsistency,
+    laterDecoderEpochs: o.laterDecoderEpochs,
+    decoderMemRows: o.decoderMemRows,
     loopEncoderLrScale: o.loopEncoderLrScale,
     laterWarmupGamma: o.laterWarmupGamma,
     batchSize: o.batch,
@@ -432,6 +436,8 @@ export function registerTrainCommands(program: Command): void {
     .option('--decoder-epochs <n>', 'after each task\'s loop, the decoder alone learns to draw the task\'s images (and keeps drawing old classes from memory) for N epochs (0 = off)' + dflt('decoderEpochs'), int)
     .option('--decoder-batch <n>', 'images per step of the decoder phase' + dflt('decoderBatch'), posInt)
     .option('--decoder-lr <x>', 'Adam rate of the decoder phase' + dflt('decoderLr'), num)
+    .option('--later-decoder-epochs <n>', 'decoder-phase epochs of the tasks after the first (−1 = --decoder-epochs)' + dflt('laterDecoderEpochs'), int)
+    .option('--decoder-mem-rows <n>', 'at most N memory rows per decoder-phase step, class-balanced (0 = as many per old class as per new class)' + dflt('decoderMemRows'), int)
     .option('--decoder-consistency <c>', 'decoder phase: weight of ‖f(g(z)) − z‖² beside the pixel term, so decoded memory re-encodes as its class (0 = pixels only)' + dflt('decoderConsistency'), num)
     .option('--null-space <energy>', 'later tasks learn only the head, in the null space of old classes\' head inputs kept to this energy fraction, e.g. 0.97 (0 = off)' + dflt('nullSpaceEnergy'), num)
     .option('--later-warmup-epochs <n>', 'warm-up epochs of each later task before its loop (its new images; old classes through their memory vectors in the rate terms)' + dflt('laterWarmupEpochs'), int)

@@ -27,6 +27,12 @@ export interface Recipe {
   /** weight c of the decoder phase's consistency term c·mean‖f(g(z)) − z‖² over its rows (0 = pixels only): what the
    *  decoder draws must re-encode where it came from, or decoded memory cannot stand in for an old class (issue 14). */
   decoderConsistency: number;
+  /** decoder-phase epochs of tasks after the first (−1 = decoderEpochs): the decoder already draws; it has two new
+   *  classes to learn and the old ones to keep. */
+  laterDecoderEpochs: number;
+  /** at most this many memory rows per decoder-phase step, class-balanced (0 = as many per old class as a new class
+   *  has images in the step, which grows the step with every task). */
+  decoderMemRows: number;
   /** images per step of the decoder phase (memory rows are added: as many per old class as per new class). */
   decoderBatch: number;
   /** Adam rate of the decoder phase, every task (later tasks do not scale it: the decoder has new classes to learn). */
@@ -118,6 +124,8 @@ export const DEFAULT_RECIPE: Readonly<Recipe> = Object.freeze({
   reconWeight: 0,
   decoderEpochs: 0,
   decoderConsistency: 0,
+  laterDecoderEpochs: -1,
+  decoderMemRows: 0,
   decoderBatch: 64,
   decoderLr: 2e-3,
   epochs: 4,
@@ -163,7 +171,7 @@ export const QUICK_OVERRIDES: Readonly<Partial<Recipe>> = Object.freeze({
 });
 
 const INT_FIELDS = new Set<keyof Recipe>([
-  'epochs', 'warmupEpochs', 'laterWarmupEpochs', 'decoderEpochs', 'decoderBatch', 'batchSize', 'memDirections', 'memExplore', 'memPerDirection', 'memPerBatch', 'subspaceRank',
+  'epochs', 'warmupEpochs', 'laterWarmupEpochs', 'decoderEpochs', 'laterDecoderEpochs', 'decoderMemRows', 'decoderBatch', 'batchSize', 'memDirections', 'memExplore', 'memPerDirection', 'memPerBatch', 'subspaceRank',
   'maxPerClass', 'checkpointEvery', 'keep', 'logEvery', 'driftCompensation', 'augShift',
 ]);
 const BOOL_FIELDS = new Set<keyof Recipe>(['baselines', 'noMemory', 'freezeAfterFirst', 'anchorToMemory', 'replayImages']);
@@ -180,6 +188,8 @@ const BEFORE_FIELD: Readonly<Partial<Recipe>> = Object.freeze({
   decoderEpochs: 0,
   decoderConsistency: 0,
   replayImages: false,
+  laterDecoderEpochs: -1,
+  decoderMemRows: 0,
 });
 
 /** The recipe of a recorded run (run.json): a resumed or re-evaluated run keeps its behaviour under newer defaults. */
@@ -212,7 +222,7 @@ export function resolveRecipe(overrides: Partial<Recipe> = {}, quick = false, fe
       if (typeof v !== 'boolean') throw new Error(`recipe: '${k}' must be true or false, got ${JSON.stringify(v)}`);
       continue;
     }
-    if (key === 'laterWarmupGamma' && v === -1) continue;
+    if ((key === 'laterWarmupGamma' || key === 'laterDecoderEpochs') && v === -1) continue;
     if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw new Error(`recipe: '${k}' must be a finite number ≥ 0, got ${JSON.stringify(v)}`);
     if (INT_FIELDS.has(key) && !Number.isInteger(v)) throw new Error(`recipe: '${k}' must be an integer, got ${v}`);
     if (POSITIVE.has(key) && v <= 0) throw new Error(`recipe: '${k}' must be > 0, got ${v}`);

@@ -498,6 +498,11 @@ export class CurriculumRunner {
     return this.later() ? this.d.recipe.laterWarmupEpochs : this.d.recipe.warmupEpochs;
   }
 
+  private decoderEpochs(): number {
+    const r = this.d.recipe;
+    return this.later() && r.laterDecoderEpochs >= 0 ? r.laterDecoderEpochs : r.decoderEpochs;
+  }
+
   private async startTask(): Promise<void> {
     const classes = this.tasks[this.pos.task];
     // the no-memory baseline gets the probes too: compensating drift from the new images needs no replay, and a
@@ -538,7 +543,7 @@ export class CurriculumRunner {
 
   private taskSteps(): number {
     if (this.d.recipe.freezeAfterFirst && this.later()) return 0;
-    return this.batchesPerEpoch('loop') * (this.warmupEpochs() + this.d.recipe.epochs) + this.batchesPerEpoch('decoder') * this.d.recipe.decoderEpochs;
+    return this.batchesPerEpoch('loop') * (this.warmupEpochs() + this.d.recipe.epochs) + this.batchesPerEpoch('decoder') * this.decoderEpochs();
   }
 
   /** Go on to `next` within the task. The decoder phase and the loop give the decoder different objectives, so
@@ -551,13 +556,13 @@ export class CurriculumRunner {
   /** The phase after `phase` within a task. */
   private nextPhase(phase: Phase): Phase {
     if (phase === 'warmup') return 'loop';
-    if (phase === 'loop' && this.d.recipe.decoderEpochs > 0) return 'decoder';
+    if (phase === 'loop' && this.decoderEpochs() > 0) return 'decoder';
     return 'finalize';
   }
 
   private async trainStep(): Promise<void> {
     const t = this.task!;
-    const phaseEpochs = this.pos.phase === 'warmup' ? this.warmupEpochs() : this.pos.phase === 'decoder' ? this.d.recipe.decoderEpochs : this.d.recipe.epochs;
+    const phaseEpochs = this.pos.phase === 'warmup' ? this.warmupEpochs() : this.pos.phase === 'decoder' ? this.decoderEpochs() : this.d.recipe.epochs;
     if (this.skipTask) {
       this.skipTask = false;
       this.movePhase('finalize');
@@ -596,7 +601,8 @@ export class CurriculumRunner {
     if (this.pos.phase === 'decoder' && t.xMem) {
       // generative self-replay: every old class gets as many rows as a new class has images in the step
       const old = t.seen.length - t.classes.length;
-      const rows = this.memoryRowsForStep(t, Math.ceil(B / t.classes.length) * old);
+      const balanced = Math.ceil(B / t.classes.length) * old;
+      const rows = this.memoryRowsForStep(t, this.d.recipe.decoderMemRows > 0 ? Math.min(balanced, this.d.recipe.decoderMemRows) : balanced);
       if (rows) batch.memRows = rows;
     }
 

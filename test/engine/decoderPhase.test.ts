@@ -90,6 +90,30 @@ describe('decoder phase', () => {
     expect(maxDiff(weights(again.runDir, 'enc/'), weights(straight.runDir, 'enc/'))).toBeLessThan(1e-6);
   }, 300_000);
 
+  it('runs laterDecoderEpochs in later tasks, caps their memory rows at decoderMemRows, and learns with the consistency term', async () => {
+    const { runner } = await tinyRun(root, { ...PHASE, decoderEpochs: 2, laterDecoderEpochs: 1, decoderMemRows: 12, decoderConsistency: 0.1 }, { tasks: 2 });
+    const r = runner as unknown as { d: { model: { decoderStep: (b: { memRows?: Int32Array; n: number }, rate: number) => Promise<{ lossDecoder: number }> } }; pos: { task: number } };
+    const rows: { task: number; mem: number; loss: number }[] = [];
+    const inner = r.d.model.decoderStep.bind(r.d.model);
+    r.d.model.decoderStep = async (b, rate) => {
+      const s = await inner(b, rate);
+      rows.push({ task: r.pos.task, mem: b.memRows?.length ?? -1, loss: s.lossDecoder });
+      return s;
+    };
+    await runner.start();
+    expect(runner.status, runner.lastMessage).toBe('finished');
+    const n = 2 * TINY_RECIPE.maxPerClass!;
+    expect(decoderSteps(runner.runDir, 0)).toHaveLength(2 * Math.floor(n / 20));
+    expect(decoderSteps(runner.runDir, 1)).toHaveLength(1 * Math.floor(n / 20));
+    // task 2: 12 of the old classes' 40 memory rows per step, 6 of each class (balanced: 10 per class would be 20)
+    const later = rows.filter((x) => x.task === 1);
+    expect(later.length).toBe(Math.floor(n / 20));
+    expect(later.every((x) => x.mem === 12)).toBe(true);
+    // pixels + 0.1·‖f(g(z)) − z‖² falls over the first task's phase
+    const first = rows.filter((x) => x.task === 0);
+    expect(first.slice(-3).reduce((a, x) => a + x.loss, 0)).toBeLessThan(0.9 * first.slice(0, 3).reduce((a, x) => a + x.loss, 0));
+  }, 180_000);
+
   it('validates its fields and leaves recorded runs without the phase', () => {
     expect(resolveRecipe({}).decoderEpochs).toBe(0);
     expect(() => resolveRecipe({ decoderBatch: 0 })).toThrow(/decoderBatch/);

@@ -98,6 +98,37 @@ describe('decoder phase step (decoderPixelStep)', () => {
     tf.dispose([x, xMem, zMem]);
   });
 
+  it('with consistency c adds c·mean‖f(g(z)) − z‖² (float64) and learns it without moving the encoder', async () => {
+    const x = tf.tensor4d(randomArray(N * 64, 36), [N, 1, 8, 8]);
+    const state = new LoopState(cfg, resolveLoopConfig({ lrDecoder: 1e-2 }), 8);
+    const F = cfg.featureDim;
+    // float64 consistency of the current networks: mean over rows of Σ_f (f(g(f(x))) − f(x))²
+    const cons64 = () => {
+      const [z, back] = tf.tidy(() => {
+        const zz = encode(state.enc, cfg, x);
+        return [zz, encode(state.enc, cfg, decode(state.dec, cfg, zz))];
+      });
+      const a = z.dataSync();
+      const b = back.dataSync();
+      tf.dispose([z, back]);
+      let s = 0;
+      for (let i = 0; i < a.length; i++) s += (a[i] - b[i]) ** 2;
+      return s / (a.length / F);
+    };
+    const enc0 = [...state.enc.values()].map((v) => v.dataSync().slice());
+    const expected = pixelError64(state, x) + 3 * cons64();
+    const first = await decoderPixelStep(state, x, { consistency: 3 });
+    expect(first).toBeCloseTo(expected, 4);
+    const c0 = cons64();
+    await noLeak(async () => {
+      for (let i = 0; i < 20; i++) await decoderPixelStep(state, x, { weight: 0, consistency: 1 });
+    });
+    expect(cons64()).toBeLessThan(0.8 * c0); // the decoder learned to draw what re-encodes where it came from
+    [...state.enc.values()].forEach((v, i) => expect(Array.from(v.dataSync())).toEqual(Array.from(enc0[i])));
+    state.dispose();
+    x.dispose();
+  });
+
   it('without memory it is the reconstruction objective alone', async () => {
     const x = tf.tensor4d(randomArray(N * 64, 34), [N, 1, 8, 8]);
     const state = new LoopState(cfg, resolveLoopConfig({}), 6);
