@@ -222,6 +222,10 @@ export class CrateLoopModel implements LoopModel {
     const zMem = mem ? tf.tensor2d(mem.z, [mem.m, this.featureDim]) : null;
     const labels = mem ? Int32Array.from([...b.labels, ...mem.labels]) : b.labels;
     const target = b.distillTarget && this.recipe.distillWeight > 0 ? tf.tensor2d(b.distillTarget, [b.n, this.featureDim]) : null;
+    // recipe reconInvariance: the loop's reconstruction of the first view, x̂ = g(f(x')), is a third view the features
+    // must agree with (a constant image here: the decoder does not learn in the warm-up)
+    const mu = b.reconView ? this.recipe.reconInvariance : 0;
+    const recon = mu > 0 ? tf.tidy(() => decode(this.state.dec, this.cfg, encode(this.state.enc, this.cfg, views[0]))) : null;
     const kept: { v?: tf.Tensor1D; a1?: tf.Tensor2D } = {};
     try {
       const { value, grads } = this.state.encoderOptimizer.computeGradients(() => {
@@ -230,6 +234,7 @@ export class CrateLoopModel implements LoopModel {
         const r = tf.mul(0.5, tf.add(codingRate(a1, eps2), codingRate(a2, eps2)));
         const agree = tf.mean(tf.sum(tf.mul(z1, z2), 1));
         const terms = [tf.mul(1 - g, r), tf.mul(lam, agree)];
+        if (recon) terms.push(tf.mul(mu, tf.mean(tf.sum(tf.mul(z1, encode(this.state.enc, this.cfg, recon)), 1))));
         if (g > 0) {
           const dr = tf.mul(0.5, tf.add(rateReduction(a1, labels, b.k, eps2), rateReduction(a2, labels, b.k, eps2)));
           terms.push(tf.mul(g, dr));
@@ -260,7 +265,7 @@ export class CrateLoopModel implements LoopModel {
     } finally {
       kept.v?.dispose();
       kept.a1?.dispose();
-      tf.dispose([...views, ...(zMem ? [zMem] : []), ...(target ? [target] : [])]);
+      tf.dispose([...views, ...(zMem ? [zMem] : []), ...(target ? [target] : []), ...(recon ? [recon] : [])]);
     }
   }
 

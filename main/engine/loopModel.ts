@@ -24,6 +24,9 @@ export interface TrainBatch {
   memRows?: Int32Array;
   /** (n, F) features of these images under the encoder at the task start: targets of the distillation term */
   distillTarget?: Float32Array;
+  /** the warm-up's features must also agree with those of the loop's reconstruction g(f(x)) (recipe reconInvariance;
+   *  set by the runner where the decoder has learned to draw: later tasks) */
+  reconView?: boolean;
   /** (n, F) f(x) of these images under the current encoder, when the caller has them (the decoder phase: f is fixed) */
   z?: Float32Array;
 }

@@ -80,6 +80,11 @@ export interface Recipe {
    *  map fitted on the new images and on the decoded memory X_mem (f₀(X_mem) → f(X_mem)), probes where the old classes
    *  are. With a decoder phase this happens on entering it, so the decoder learns the refreshed codes. */
   driftCompensation: number;
+  /** later warm-ups: weight μ of μ·mean⟨f(x), f(g(f(x)))⟩, the features of an image and of its reconstruction must agree
+   *  (0 = off). The CTRL encoder is rewarded for telling x and x̂ apart; an encoder that does, moves decoded memory and
+   *  real old images differently, so the memory cannot follow it. Invariance to the loop, learned on the new images,
+   *  is what lets decoded memory stand in for the old images (issue 14). */
+  reconInvariance: number;
   /** later warm-ups learn on the new images and the decoded memory X_mem = g(Z_mem) as images of the old classes, with
    *  the first task's objective (no memory vectors in the rate terms): generative replay in the warm-up. */
   replayImages: boolean;
@@ -141,6 +146,7 @@ export const DEFAULT_RECIPE: Readonly<Recipe> = Object.freeze({
   anchorWeight: 1000,
   anchorToMemory: false,
   driftCompensation: 2,
+  reconInvariance: 0,
   replayImages: false,
   nullSpaceEnergy: 0,
   memDirections: 12,
@@ -190,6 +196,7 @@ const BEFORE_FIELD: Readonly<Partial<Recipe>> = Object.freeze({
   replayImages: false,
   laterDecoderEpochs: -1,
   decoderMemRows: 0,
+  reconInvariance: 0,
 });
 
 /** The recipe of a recorded run (run.json): a resumed or re-evaluated run keeps its behaviour under newer defaults. */

@@ -639,6 +639,7 @@ export class CurriculumRunner {
           batch.distillTarget = new Float32Array(idx.length * F);
           idx.forEach((j, i) => batch.distillTarget!.set(z0.subarray(j * F, (j + 1) * F), i * F));
         }
+        if (this.later() && this.d.recipe.reconInvariance > 0) batch.reconView = true;
         stats = await this.d.model.warmupStep(batch, mem ? { z: mem.z, labels: Int32Array.from(mem.labels, (c) => local.get(c)!), m: mem.m } : null);
       } else if (this.pos.phase === 'decoder') {
         if (!this.d.model.decoderStep) throw new Error('this model has no decoder phase (recipe decoderEpochs must be 0)');

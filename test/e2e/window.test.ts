@@ -213,6 +213,9 @@ describe('the lab window with the real engine', () => {
     await expect.poll(() => page.getByTestId('chart-steps').count(), { timeout: 30_000 }).toBe(1);
     // the reconstructions of its last task end come back from the run folder, not from a live stream
     await expect.poll(() => page.getByTestId('recon-row').count(), { timeout: 30_000 }).toBeGreaterThanOrEqual(2);
+    // beside them, the loop fidelity of that task end, and its chart in the knowledge log
+    await expect(page.getByTestId('loop-fidelity').innerText()).resolves.toMatch(/reconstruction \d+\.\d%.*decoded memory \d+\.\d%.*pixel judge \d+\.\d%/s);
+    await expect.poll(() => page.getByTestId('chart-loop-fidelity').count(), { timeout: 30_000 }).toBe(1);
     // and so does the feature snapshot: the 3D view draws the classes of the reopened run
     await expect.poll(() => page.locator('[data-testid=legend] .chip').count(), { timeout: 30_000 }).toBeGreaterThanOrEqual(2);
     await page.waitForTimeout(1500); // let the morph settle
