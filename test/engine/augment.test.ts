@@ -142,3 +142,37 @@ describe('distillation term of later warm-ups (distillWeight)', () => {
     expect(held).toBeLessThan(0.5 * free);
   });
 });
+
+describe('invariance to the loop in later warm-ups (reconInvariance)', () => {
+  it('makes f(x) and f(g(f(x))) agree more than the same steps without it, and only where the runner asks', async () => {
+    await fastBackend();
+    const cfg = resolveConfig('tiny');
+    const n = 32;
+    const x = Float32Array.from({ length: n * 64 }, (_, k) => Math.sin(k * 0.37 + 1.3 * Math.floor(k / 64)) * 0.9);
+    const labels = Int32Array.from({ length: n }, (_, i) => i % 2);
+    const agreement = async (m: CrateLoopModel): Promise<number> => {
+      const z = await m.encode(x, n);
+      const back = await m.encode(await m.decode(z, n), n);
+      let s = 0;
+      for (let i = 0; i < z.length; i++) s += z[i] * back[i];
+      return s / n; // mean cosine: features are unit rows
+    };
+    const train = async (mu: number, reconView: boolean): Promise<{ a0: number; a1: number; z: Float32Array }> => {
+      const before = tf.memory().numTensors;
+      const m = new CrateLoopModel(cfg, resolveRecipe({ invarianceWeight: 20, augShift: 1, lrEncoder: 3e-3, warmupGamma: 0, reconInvariance: mu }), 3);
+      const a0 = await agreement(m);
+      for (let s = 0; s < 10; s++) await m.warmupStep({ x, n, labels, k: 2, reconView }, null);
+      const out = { a0, a1: await agreement(m), z: await m.encode(x, n) };
+      m.dispose();
+      expect(tf.memory().numTensors).toBe(before);
+      return out;
+    };
+    const off = await train(0, true);
+    const on = await train(100, true);
+    expect(on.a0).toBeCloseTo(off.a0, 6); // same seed, same start
+    expect(on.a1 - on.a0).toBeGreaterThan(off.a1 - off.a0 + 0.05);
+    // without reconView (the first task: the decoder has not learned to draw) the weight changes nothing
+    const unasked = await train(100, false);
+    expect(Array.from(unasked.z)).toEqual(Array.from(off.z));
+  });
+});
