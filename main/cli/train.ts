@@ -69,6 +69,7 @@ interface TrainOpts extends CommonOpts {
   anchorToMemory?: boolean;
   replayImages?: boolean;
   reconInvariance?: number;
+  warmupAnchor?: number;
   driftCompensation?: number;
   nullSpace?: number;
   recon?: number;
@@ -116,6 +117,7 @@ function recipeFrom(o: TrainOpts): Partial<Recipe> {
     anchorToMemory: o.anchorToMemory,
     replayImages: o.replayImages,
     reconInvariance: o.reconInvariance,
+    warmupAnchorWeight: o.warmupAnchor,
     driftCompensation: o.driftCompensation,
     nullSpaceEnergy: o.nullSpace,
     reconWeight: o.recon,
@@ -432,6 +434,7 @@ export function registerTrainCommands(program: Command): void {
     .option('--anchor-to-memory', 'memory anchor target: the stored vectors Z_mem instead of f₀(X_mem)')
     .option('--drift-compensation <k>', 'after each later task, move old classes\' statistics by their estimated drift: 0 off, 1 decoded memory, 2 new images (SDC mean shift), 3 new images (affine map), 4 new images and decoded memory (affine map)' + dflt('driftCompensation'), int)
     .option('--recon-invariance <w>', 'later warm-ups: features of an image and of its reconstruction g(f(x)) must agree, weight W (0 = off)' + dflt('reconInvariance'), num)
+    .option('--warmup-anchor <w>', 'with --replay-images: hold the decoded memory\'s features at the anchor target in later warm-ups, weight W (0 = off)' + dflt('warmupAnchorWeight'), num)
     .option('--replay-images', 'later warm-ups learn on the decoded memory g(Z_mem) as images of the old classes beside the new images (no memory vectors in the rate terms)')
     .option('--later-warmup-gamma <x>', 'γ of later tasks\' warm-ups with memory (default: --warmup-gamma)', num)
     .option('--loop-encoder-lr-scale <x>', 'encoder learning rate in the closed loop relative to the warm-up (1 = same)' + dflt('loopEncoderLrScale'), num)

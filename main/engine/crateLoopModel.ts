@@ -226,6 +226,10 @@ export class CrateLoopModel implements LoopModel {
     // must agree with (a constant image here: the decoder does not learn in the warm-up)
     const mu = b.reconView ? this.recipe.reconInvariance : 0;
     const recon = mu > 0 ? tf.tidy(() => decode(this.state.dec, this.cfg, encode(this.state.enc, this.cfg, views[0]))) : null;
+    // decoded memory rows of the batch (recipe warmupAnchorWeight): their unshifted features stay at the anchor target
+    const an = b.anchor && b.anchor.weight > 0 ? b.anchor : null;
+    const anX = an ? tf.tensor4d(b.x.subarray(an.from * this.imageSize, b.n * this.imageSize), [b.n - an.from, ...shape]) : null;
+    const anT = an ? tf.tensor2d(an.target, [b.n - an.from, this.featureDim]) : null;
     const kept: { v?: tf.Tensor1D; a1?: tf.Tensor2D } = {};
     try {
       const { value, grads } = this.state.encoderOptimizer.computeGradients(() => {
@@ -235,6 +239,7 @@ export class CrateLoopModel implements LoopModel {
         const agree = tf.mean(tf.sum(tf.mul(z1, z2), 1));
         const terms = [tf.mul(1 - g, r), tf.mul(lam, agree)];
         if (recon) terms.push(tf.mul(mu, tf.mean(tf.sum(tf.mul(z1, encode(this.state.enc, this.cfg, recon)), 1))));
+        if (anX && anT) terms.push(tf.mul(-an!.weight, tf.mean(tf.sum(tf.square(tf.sub(encode(this.state.enc, this.cfg, anX), anT)), 1))));
         if (g > 0) {
           const dr = tf.mul(0.5, tf.add(rateReduction(a1, labels, b.k, eps2), rateReduction(a2, labels, b.k, eps2)));
           terms.push(tf.mul(g, dr));
@@ -265,7 +270,7 @@ export class CrateLoopModel implements LoopModel {
     } finally {
       kept.v?.dispose();
       kept.a1?.dispose();
-      tf.dispose([...views, ...(zMem ? [zMem] : []), ...(target ? [target] : []), ...(recon ? [recon] : [])]);
+      tf.dispose([...views, ...(zMem ? [zMem] : []), ...(target ? [target] : []), ...(recon ? [recon] : []), ...(anX ? [anX] : []), ...(anT ? [anT] : [])]);
     }
   }
 

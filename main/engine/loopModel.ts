@@ -24,6 +24,9 @@ export interface TrainBatch {
   memRows?: Int32Array;
   /** (n, F) features of these images under the encoder at the task start: targets of the distillation term */
   distillTarget?: Float32Array;
+  /** rows [from, n) of x are decoded memory whose features are held at `target` ((n − from, F)) with weight·mean‖f − t‖²
+   *  (recipe warmupAnchorWeight with replayImages) */
+  anchor?: { from: number; target: Float32Array; weight: number };
   /** the warm-up's features must also agree with those of the loop's reconstruction g(f(x)) (recipe reconInvariance;
    *  set by the runner where the decoder has learned to draw: later tasks) */
   reconView?: boolean;

@@ -88,6 +88,10 @@ export interface Recipe {
   /** later warm-ups learn on the new images and the decoded memory X_mem = g(Z_mem) as images of the old classes, with
    *  the first task's objective (no memory vectors in the rate terms): generative replay in the warm-up. */
   replayImages: boolean;
+  /** with replayImages: weight of w·mean‖f(X_mem) − target‖² over the decoded memory rows of later warm-ups (target as
+   *  the loop's anchor: f₀(X_mem), or Z_mem with anchorToMemory; 0 = off): old classes kept as a constraint while the
+   *  encoder learns on everything. */
+  warmupAnchorWeight: number;
   /** later tasks learn only the encoder's linear head, and only in the null space of the head inputs of every class
    *  learned before (Gradient Projection Memory, Saha et al. 2021): the basis keeps this fraction of those inputs'
    *  energy, so old classes' features stay where their memory says while new ones move (0 = off: every weight learns). */
@@ -148,6 +152,7 @@ export const DEFAULT_RECIPE: Readonly<Recipe> = Object.freeze({
   driftCompensation: 2,
   reconInvariance: 0,
   replayImages: false,
+  warmupAnchorWeight: 0,
   nullSpaceEnergy: 0,
   memDirections: 12,
   memExplore: 40,
@@ -197,6 +202,7 @@ const BEFORE_FIELD: Readonly<Partial<Recipe>> = Object.freeze({
   laterDecoderEpochs: -1,
   decoderMemRows: 0,
   reconInvariance: 0,
+  warmupAnchorWeight: 0,
 });
 
 /** The recipe of a recorded run (run.json): a resumed or re-evaluated run keeps its behaviour under newer defaults. */

@@ -518,7 +518,7 @@ export class CurriculumRunner {
     if (this.later() && !this.d.recipe.noMemory && old.length) {
       const mem = this.memory.rows(old);
       xMem = await this.d.model.decode(mem.z, mem.m); // X_mem = g(Z_mem), decoded once per task and frozen
-      if (this.d.recipe.anchorWeight > 0 || this.d.recipe.driftCompensation === 1 || this.d.recipe.driftCompensation === 4) zAnchor = await this.d.model.encode(xMem, mem.m); // f₀(X_mem)
+      if (this.d.recipe.anchorWeight > 0 || this.d.recipe.warmupAnchorWeight > 0 || this.d.recipe.driftCompensation === 1 || this.d.recipe.driftCompensation === 4) zAnchor = await this.d.model.encode(xMem, mem.m); // f₀(X_mem)
     }
     if (this.d.recipe.nullSpaceEnergy > 0 && this.later() && !this.d.recipe.noMemory && old.length && !this.memory.activations)
       this.log('warn', `null space: the classes known before this run came without the span of their head inputs (an export folder keeps only features), so task ${this.pos.task + 1} learns without protecting them`);
@@ -628,6 +628,13 @@ export class CurriculumRunner {
           const lb = new Int32Array(batch.n + rows.length);
           lb.set(batch.labels);
           rows.forEach((r, i) => (lb[batch.n + i] = local.get(all.labels[r])!));
+          const F = this.d.model.featureDim;
+          if (this.d.recipe.warmupAnchorWeight > 0 && t.zAnchor) {
+            const src = this.d.recipe.anchorToMemory ? all.z : t.zAnchor;
+            const target = new Float32Array(rows.length * F);
+            rows.forEach((r, i) => target.set(src.subarray(r * F, (r + 1) * F), i * F));
+            batch.anchor = { from: batch.n, target, weight: this.d.recipe.warmupAnchorWeight };
+          }
           batch.x = xb;
           batch.labels = lb;
           batch.n += rows.length;
