@@ -73,6 +73,8 @@ function engineHandlers(host: EngineHost): LabHandlers {
     getRun: forward('getRun'),
     deleteRun: forward('deleteRun'),
     startRun: forward('startRun'),
+    listGroups: forward('listGroups'),
+    startSweep: forward('startSweep'),
     resumeRun: forward('resumeRun'),
     control: forward('control'),
     exportRun: forward('exportRun'),

@@ -115,7 +115,10 @@ export interface StartRunRequest {
   preset: string;
   backend: BackendChoice;
   classesPerTask: number;
+  /** seeds initialisation, batches and memory sampling */
   seed: number;
+  /** Draws the class order (a seeded permutation of the classes); absent = natural order. `order` wins over it. */
+  orderSeed?: number;
   quick: boolean;
   name?: string;
   /** Class order as class indices; default natural order. */
@@ -150,6 +153,53 @@ export interface RunSummary {
   /** what the run was asked to do differently from a plain run: `quick`, `seed 3`, `subspaceRank 3`, … (empty for
    *  runs recorded before 2026-11-29) */
   settings?: string[];
+  /** the seed of initialisation, batches and memory, and the seed that drew the class order (null: natural order or
+   *  an explicit --order) */
+  seed?: number;
+  orderSeed?: number | null;
+  /** the sweep (seed group) this run belongs to, if it was started as one */
+  sweep?: string;
+  /** every number the run's last task record holds, flattened: `accAllMemory`, `avgIncrementalPaper`,
+   *  `baselines.frozenMemory`, … (main/store/groupStats.ts numericFigures); empty before the first task end */
+  figures?: Record<string, number>;
+}
+
+/** A figure across the runs of a group: mean, sample standard deviation (n − 1; null for one run) and every run's value. */
+export interface FigureStats {
+  mean: number;
+  std: number | null;
+  n: number;
+  values: { runId: string; seed: number; value: number }[];
+}
+
+/**
+ * Runs of the same settings (same data, preset and settings apart from the seed), as the run browser and `runs` show
+ * them. Figures are aggregated over the group's finished runs only: an unfinished run's numbers describe fewer tasks.
+ */
+export interface RunGroup {
+  /** stable identity of the settings: data | preset | settings without the seed */
+  key: string;
+  data: string;
+  preset: string;
+  /** the shared settings, without `seed N` */
+  settings: string[];
+  /** sweeps (seed groups) started with these settings */
+  sweeps: string[];
+  /** every run of these settings, newest first, and the finished ones the figures come from */
+  runIds: string[];
+  finishedIds: string[];
+  seeds: number[];
+  figures: Record<string, FigureStats>;
+}
+
+/** Start the same settings once per seed, one run after another, as one named sweep (group). */
+export interface StartSweepRequest {
+  /** the settings of every run; its `seed` is ignored */
+  run: StartRunRequest;
+  seeds: number[];
+  /** group id (letters, digits, '.', '_' or '-'); default derived from the settings and seeds, so that starting the
+   *  same sweep again continues it */
+  group?: string;
 }
 
 export type ControlAction = 'pause' | 'resume' | 'stop' | 'step' | 'nextTask' | 'autonomous';
@@ -395,6 +445,10 @@ export interface LabApi {
   getRun(runId: string): Promise<Result<RunDetail>>;
   deleteRun(runId: string): Promise<Result<{ deleted: string }>>;
   startRun(req: StartRunRequest): Promise<Result<{ runId: string }>>;
+  /** Runs of the same settings grouped, with mean ± std of every figure. */
+  listGroups(): Promise<Result<RunGroup[]>>;
+  /** Starts (or continues) a sweep; resolves with the group id and the run it is training now. */
+  startSweep(req: StartSweepRequest): Promise<Result<{ group: string; runId: string }>>;
   resumeRun(runId: string): Promise<Result<{ runId: string }>>;
   control(req: ControlRequest): Promise<Result<{ runId: string; status: RunStatus }>>;
   exportRun(req: ExportRequest): Promise<Result<ExportResult>>;
@@ -416,6 +470,8 @@ export const CHANNELS = Object.freeze({
   getRun: 'lab:getRun',
   deleteRun: 'lab:deleteRun',
   startRun: 'lab:startRun',
+  listGroups: 'lab:listGroups',
+  startSweep: 'lab:startSweep',
   resumeRun: 'lab:resumeRun',
   control: 'lab:control',
   exportRun: 'lab:exportRun',
@@ -431,6 +487,8 @@ export const LAB_METHODS: readonly LabMethod[] = Object.freeze([
   'getRun',
   'deleteRun',
   'startRun',
+  'listGroups',
+  'startSweep',
   'resumeRun',
   'control',
   'exportRun',

@@ -3,7 +3,7 @@
 // Exit codes: 0 success, 2 bad input or usage, 1 failure.
 import { Command, InvalidArgumentError, Option } from 'commander';
 import * as path from 'node:path';
-import type { BackendChoice, LabEvent, MetricRecord, RunSummary } from '../../preload/api';
+import type { BackendChoice, LabEvent, MetricRecord, RunGroup, RunSummary, StartRunRequest } from '../../preload/api';
 import { DataError } from '../data/dataError';
 import { BackendError, initBackend } from '../engine/backends';
 import { parseOrder } from '../engine/curriculum';
@@ -12,8 +12,12 @@ import { EventHub } from '../engine/events';
 import { DEFAULT_RECIPE, QUICK_OVERRIDES, type Recipe } from '../engine/recipe';
 import type { CurriculumRunner, EngineTaskRecord } from '../engine/runner';
 import { createRun, openRun, UsageError, type SessionDeps } from '../engine/session';
+import { memberStatus } from '../engine/sweep';
+import { groupRuns } from '../store/runGroups';
 import { RunIndex } from '../store/runIndex';
-import { readMetrics, runDirOf } from '../store/runFiles';
+import { readMetrics, readRunJson, runDirOf } from '../store/runFiles';
+import { defaultSweepId, isValidSweepId, listSweeps, newSweep, parseSeeds, readSweep, type SweepJson } from '../store/sweepFiles';
+import { driveSweep } from './sweep';
 
 const BACKENDS = ['auto', 'webgpu', 'tensorflow', 'wasm', 'cpu'];
 
@@ -25,6 +29,11 @@ function num(v: string): number {
 function int(v: string): number {
   const n = Number(v);
   if (!Number.isInteger(n)) throw new InvalidArgumentError(`expected an integer, got '${v}'`);
+  return n;
+}
+function nonNegInt(v: string): number {
+  const n = int(v);
+  if (n < 0) throw new InvalidArgumentError(`expected a whole number ≥ 0, got '${v}'`);
   return n;
 }
 function posInt(v: string): number {
@@ -43,6 +52,9 @@ interface TrainOpts extends CommonOpts {
   data: string;
   preset: string;
   seed: number;
+  orderSeed?: number;
+  seeds?: string;
+  group?: string;
   classesPerTask: number;
   order?: string;
   tasks?: number;
@@ -194,7 +206,8 @@ function printTask(r: EngineTaskRecord, classNames: string[]): void {
   if (lf) process.stderr.write(`  loop: reconstruction ${pct(lf.reconstructionAll)}, decoded memory ${pct(lf.decodedMemoryAll)}, pixel judge ${pct(lf.decodedMemoryPixelAll)}\n`);
 }
 
-interface Summary {
+/** What `train --json` prints last for a run (and a sweep records per member). */
+export interface Summary {
   type: 'summary';
   runId: string;
   status: string;
@@ -220,7 +233,7 @@ interface Summary {
   baselines: Record<string, number>;
 }
 
-function summaryOf(runner: CurriculumRunner, runsRoot: string, backend: string, classNames: string[]): Summary {
+export function summaryOf(runner: CurriculumRunner, runsRoot: string, backend: string, classNames: string[]): Summary {
   const h = runner.history;
   const last = h[h.length - 1];
   const metrics: MetricRecord[] = readMetrics(runDirOf(runsRoot, runner.runId));
@@ -263,9 +276,10 @@ function reportError(e: unknown, json: boolean | undefined): void {
 }
 
 /** Drive a runner to its end, reporting as asked; sets process.exitCode. */
-async function drive(runner: CurriculumRunner, hub: EventHub, deps: SessionDeps, classNames: () => string[], json: boolean | undefined): Promise<void> {
+async function drive(runner: CurriculumRunner, hub: EventHub, deps: SessionDeps, classNames: () => string[], json: boolean | undefined): Promise<Summary> {
   const bar = new ProgressBar(!json && process.stderr.isTTY === true);
-  hub.subscribe((e) => {
+  // unsubscribed at the end: a sweep drives several runs on one hub
+  const unsubscribe = hub.subscribe((e) => {
     if (json) {
       if (e.type === 'snapshot' || e.type === 'reconstructions') return; // large; the window asks for these
       out(e);
@@ -299,6 +313,7 @@ async function drive(runner: CurriculumRunner, hub: EventHub, deps: SessionDeps,
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     bar.clear();
+    unsubscribe();
   }
   const s = summaryOf(runner, deps.runsRoot, deps.backend.name, classNames());
   runner.dispose();
@@ -316,7 +331,10 @@ async function drive(runner: CurriculumRunner, hub: EventHub, deps: SessionDeps,
     }
   }
   process.exitCode = runner.status === 'finished' || runner.status === 'stopped' ? 0 : 1;
+  return s;
 }
+
+const classNamesOf = (runner: CurriculumRunner) => () => (runner as unknown as { d: { data: { classNames: string[] } } }).d.data.classNames;
 
 async function setup(o: CommonOpts): Promise<{ deps: SessionDeps; hub: EventHub }> {
   const backend = await initBackend(o.backend);
@@ -325,32 +343,64 @@ async function setup(o: CommonOpts): Promise<{ deps: SessionDeps; hub: EventHub 
   return { deps: { runsRoot, hub, index: new RunIndex(runsRoot), backend }, hub };
 }
 
-async function train(o: TrainOpts, presetGiven: boolean): Promise<void> {
+async function train(o: TrainOpts, presetGiven: boolean, seedGiven: boolean): Promise<void> {
   try {
     const order = o.order !== undefined ? parseOrder(o.order) : undefined;
-    const { deps, hub } = await setup(o);
     // with --from the source's preset is used; an explicit --preset must agree with it (checked by createRun)
     const preset = o.from && !presetGiven ? '' : o.preset;
-    const runner = await createRun(deps, {
-      req: { data: o.data, preset, from: o.from, backend: o.backend, classesPerTask: o.classesPerTask, seed: o.seed, quick: !!o.quick, name: o.name, order, tasks: o.tasks, autonomous: true, watchDir: o.watch ? path.resolve(o.watch) : undefined },
-      recipe: recipeFrom(o),
-      model: o.pool || o.featureDim ? { ...(o.pool ? { pool: o.pool } : {}), ...(o.featureDim ? { featureDim: o.featureDim } : {}) } : undefined,
-    });
+    const req: StartRunRequest = { data: o.data, preset, from: o.from, backend: o.backend, classesPerTask: o.classesPerTask, seed: o.seed, ...(o.orderSeed !== undefined ? { orderSeed: o.orderSeed } : {}), quick: !!o.quick, name: o.name, order, tasks: o.tasks, autonomous: true, watchDir: o.watch ? path.resolve(o.watch) : undefined };
+    const recipe = recipeFrom(o);
+    const model = o.pool || o.featureDim ? { ...(o.pool ? { pool: o.pool } : {}), ...(o.featureDim ? { featureDim: o.featureDim } : {}) } : undefined;
+    if (o.seeds !== undefined) {
+      if (seedGiven) throw new UsageError('--seed and --seeds exclude each other: a sweep gives each run its own seed from --seeds');
+      if (o.watch) throw new UsageError('--watch cannot be swept: a watching run never ends, so the next seed would never start');
+      const seeds = parseSeedList(o.seeds);
+      const run = { req, recipe: stripUndefined(recipe), model: model ?? {} };
+      const id = o.group ?? defaultSweepId(run, seeds);
+      if (!isValidSweepId(id)) throw new UsageError(`--group '${id}' is not a valid group name (letters, digits, '.', '_' or '-')`);
+      const { deps, hub } = await setup(o);
+      const existing = readSweep(deps.runsRoot, id);
+      if (existing && JSON.stringify(existing.seeds) !== JSON.stringify(seeds))
+        throw new UsageError(`sweep ${id} already exists with seeds ${existing.seeds.join(',')}; continue it with \`resume ${id}\` or name a new one with --group`);
+      const sweep = existing ?? newSweep(id, run, seeds);
+      await driveSweep(sweep, deps, o.json, (runner) => drive(runner, hub, deps, classNamesOf(runner), o.json));
+      return;
+    }
+    const { deps, hub } = await setup(o);
+    const runner = await createRun(deps, { req, recipe, model });
     if (!o.json) process.stderr.write(`run ${runner.runId} in ${runner.runDir} (backend ${deps.backend.name})\n`);
-    const names = () => (runner as unknown as { d: { data: { classNames: string[] } } }).d.data.classNames;
-    await drive(runner, hub, deps, names, o.json);
+    await drive(runner, hub, deps, classNamesOf(runner), o.json);
   } catch (e) {
-    reportError(e instanceof Error && /^(class order|--order|--tasks)/.test(e.message) ? new UsageError(e.message) : e, o.json);
+    reportError(e instanceof Error && /^(class order|--order|--tasks|--seeds)/.test(e.message) ? new UsageError(e.message) : e, o.json);
   }
+}
+
+function parseSeedList(text: string): number[] {
+  try {
+    return parseSeeds(text);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+}
+
+/** The recipe as recorded in a sweep file (undefined fields are not choices). */
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
 async function resume(runId: string, o: CommonOpts): Promise<void> {
   try {
+    const root = path.resolve(o.runsRoot);
+    // a sweep's name continues the sweep (a run folder of that name would win, but ids and sweep names do not meet)
+    if (!readRunJson(runDirOf(root, runId)) && readSweep(root, runId)) {
+      const { deps, hub } = await setup(o);
+      await driveSweep(readSweep(root, runId)!, deps, o.json, (runner) => drive(runner, hub, deps, classNamesOf(runner), o.json));
+      return;
+    }
     const { deps, hub } = await setup(o);
     const runner = await openRun(deps, runId);
     if (!o.json) process.stderr.write(`resuming run ${runId} at task ${runner.pos.task + 1}, step ${runner.pos.step}\n`);
-    const names = () => (runner as unknown as { d: { data: { classNames: string[] } } }).d.data.classNames;
-    await drive(runner, hub, deps, names, o.json);
+    await drive(runner, hub, deps, classNamesOf(runner), o.json);
   } catch (e) {
     reportError(e, o.json);
   }
@@ -373,15 +423,22 @@ async function evalCmd(runId: string, o: CommonOpts): Promise<void> {
 
 async function runsCmd(o: { runsRoot: string; json?: boolean }): Promise<void> {
   try {
-    const list: RunSummary[] = await new RunIndex(path.resolve(o.runsRoot)).list();
-    if (o.json) for (const r of list) out({ type: 'run', ...r });
-    else if (!list.length) process.stdout.write(`no runs in ${path.resolve(o.runsRoot)}\n`);
+    const root = path.resolve(o.runsRoot);
+    const list: RunSummary[] = await new RunIndex(root).list();
+    const groups = groupRuns(list);
+    const sweeps = listSweeps(root);
+    if (o.json) {
+      for (const r of list) out({ type: 'run', ...r });
+      for (const g of groups) out({ type: 'group', ...g });
+      for (const s of sweeps) out({ type: 'sweep', id: s.id, seeds: s.seeds, members: s.members.map((m) => ({ seed: m.seed, runId: m.runId, status: memberStatus(root, m) })) });
+    } else if (!list.length) process.stdout.write(`no runs in ${root}\n`);
     else {
       process.stdout.write(`${'id'.padEnd(21)} ${'status'.padEnd(11)} ${'tasks'.padEnd(6)} ${'memory'.padStart(7)} ${'paper'.padStart(7)}  preset / data\n`);
       for (const r of list)
         process.stdout.write(
           `${r.id.padEnd(21)} ${r.status.padEnd(11)} ${`${r.tasksDone}/${r.tasksTotal}`.padEnd(6)} ${(r.lastAccuracy === null ? '-' : pct(r.lastAccuracy)).padStart(7)} ${(r.lastAccuracyPaper === null ? '-' : pct(r.lastAccuracyPaper)).padStart(7)}  ${r.preset} / ${r.data}${r.settings?.length ? `  (${r.settings.join(', ')})` : ''}\n`,
         );
+      printGroups(root, groups, sweeps);
     }
     process.exitCode = 0;
   } catch (e) {
@@ -407,6 +464,9 @@ export function registerTrainCommands(program: Command): void {
     .option('--preset <name>', 'model preset (tiny, mnist-s, cifar-s, mnist-p4)', 'mnist-s')
     .addOption(backendOption())
     .option('--seed <n>', 'seed of initialisation, batches and memory sampling', int, 10)
+    .option('--order-seed <n>', 'draw the class order with this seed (default natural order; --order wins)', nonNegInt)
+    .option('--seeds <list>', 'a sweep: the same settings once per seed, e.g. 1,2,3, one run after another; --json ends with {"type":"sweep-summary",…} (mean, sample std, per-seed values)')
+    .option('--group <name>', 'name of the sweep (default derived from the settings and seeds, so the same command continues it)')
     .addOption(runsRootOption())
     .option('--classes-per-task <n>', 'new classes per task', posInt, 2)
     .option('--order <list>', 'class order, e.g. 3,1,0,2 (default natural order)')
@@ -462,12 +522,12 @@ export function registerTrainCommands(program: Command): void {
     .option('--no-memory', 'ablation: learn later tasks without replaying memory')
     .option('--freeze-after-first', 'ablation: freeze the encoder after the first task')
     .option('--from <run-or-dir>', 'continue from a finished run (id or folder) or an export folder: its networks and memory are kept and only the new classes of --data are learned')
-    .action((o: TrainOpts, cmd: Command) => train(o, cmd.getOptionValueSource('preset') === 'cli'));
+    .action((o: TrainOpts, cmd: Command) => train(o, cmd.getOptionValueSource('preset') === 'cli', cmd.getOptionValueSource('seed') === 'cli'));
 
   program
     .command('resume')
-    .description('continue a run from its last checkpoint')
-    .argument('<run>', 'run id (see `runs`)')
+    .description('continue a run from its last checkpoint, or a sweep with the run it was in')
+    .argument('<run>', 'run id or sweep name (see `runs`)')
     .addOption(backendOption())
     .addOption(runsRootOption())
     .option('--json', 'one JSON object per line on stdout; the last is {"type":"summary",…}')
@@ -484,9 +544,30 @@ export function registerTrainCommands(program: Command): void {
 
   program
     .command('runs')
-    .description('list the runs in the runs folder')
+    .description('list the runs in the runs folder, then the groups of runs of the same settings (mean ± sample std) and the sweeps')
     .addOption(runsRootOption())
     .option('--json', 'one JSON object per run')
     .action((o: { runsRoot: string; json?: boolean }) => runsCmd(o));
 }
 
+
+const pm = (g: RunGroup, name: string): string => {
+  const f = g.figures[name];
+  return f ? `${pct(f.mean)}${f.std === null ? '' : ` ± ${(f.std * 100).toFixed(1)}`}` : '-';
+};
+
+/** The groups of two or more runs and every sweep, after the run table. */
+function printGroups(root: string, groups: RunGroup[], sweeps: SweepJson[]): void {
+  const shown = groups.filter((g) => g.runIds.length > 1 || g.sweeps.length);
+  if (shown.length) {
+    process.stdout.write(`\ngroups (runs of the same settings; mean ± sample std over finished runs, memory · paper protocol):\n`);
+    for (const g of shown)
+      process.stdout.write(
+        `  ${`${g.finishedIds.length}/${g.runIds.length} runs`.padEnd(10)} last ${pm(g, 'accAllMemory')} · ${pm(g, 'accAllPaper')}   avg incr ${pm(g, 'avgIncrementalMemory')} · ${pm(g, 'avgIncrementalPaper')}   seeds ${g.seeds.join(',')}  ${g.preset} / ${g.data}${g.settings.length ? `  (${g.settings.join(', ')})` : ''}${g.sweeps.length ? `  [${g.sweeps.join(', ')}]` : ''}\n`,
+      );
+  }
+  if (sweeps.length) {
+    process.stdout.write(`\nsweeps (\`resume NAME\` continues one, \`report NAME\` writes its report):\n`);
+    for (const s of sweeps) process.stdout.write(`  ${s.id.padEnd(20)} ${s.members.map((m) => `seed ${m.seed} ${memberStatus(root, m)}${m.runId ? ` (${m.runId})` : ''}`).join(', ')}\n`);
+  }
+}

@@ -18,8 +18,10 @@ import type {
   Result,
   RunDetail,
   RunStatus,
+  RunGroup,
   RunSummary,
   StartRunRequest,
+  StartSweepRequest,
   SystemInfo,
 } from '../../preload/api';
 import { PRESET_DESCRIPTIONS, PRESETS } from '../../models/crate/config';
@@ -33,6 +35,9 @@ import { EventHub } from './events';
 import type { Recipe } from './recipe';
 import type { CurriculumRunner } from './runner';
 import { createRun, openRun, UsageError, type BackendInfo, type SessionDeps } from './session';
+import { runSweep, validateSweepSeeds } from './sweep';
+import { groupRuns } from '../store/runGroups';
+import { defaultSweepId, newSweep, readSweep } from '../store/sweepFiles';
 import { appVersion } from './appVersion';
 
 export type LabService = Omit<LabApi, 'onEvent' | 'pickPath'> & {
@@ -84,6 +89,12 @@ function validateStart(req: StartRunRequestExt): void {
   if (req.tasks !== undefined && (!Number.isInteger(req.tasks) || req.tasks < 1)) throw bad('startRun: tasks must be a positive integer');
   if (req.from !== undefined && (typeof req.from !== 'string' || !req.from)) throw bad('startRun: from must be a run id, a run folder or an export folder');
   if (req.decoderEpochs !== undefined && (!Number.isInteger(req.decoderEpochs) || req.decoderEpochs < 0)) throw bad('startRun: decoderEpochs must be an integer ≥ 0');
+  if (req.orderSeed !== undefined && (!Number.isInteger(req.orderSeed) || req.orderSeed < 0)) throw bad('startRun: orderSeed must be a whole number ≥ 0');
+}
+
+/** The window's one recipe knob travels as a request field; CLI flags come as a whole recipe. */
+function recipeOf(r: StartRunRequestExt): Partial<Recipe> | undefined {
+  return r.decoderEpochs !== undefined ? { ...(r.recipe ?? {}), decoderEpochs: r.decoderEpochs } : r.recipe;
 }
 
 export async function createLabService(opts: LabServiceOptions): Promise<LabService> {
@@ -114,7 +125,10 @@ export async function createLabService(opts: LabServiceOptions): Promise<LabServ
         runner.dispose();
       });
   };
+  /** the sweep training now: between two of its runs nothing is active, yet a new run must not start */
+  let sweeping: string | null = null;
   const busy = (): void => {
+    if (sweeping) throw new UsageError(`sweep ${sweeping} is running; stop its current run first`, 'conflict');
     const live = [...active.values()].find((r) => r.status === 'running' || r.status === 'paused' || r.status === 'created');
     if (live) throw new UsageError(`run ${live.runId} is already active; pause or stop it first`, 'conflict');
   };
@@ -199,11 +213,60 @@ export async function createLabService(opts: LabServiceOptions): Promise<LabServ
         const r = req as StartRunRequestExt;
         validateStart(r);
         busy();
-        // the window's one recipe knob travels as a request field; CLI flags come as a whole recipe
-        const recipe = r.decoderEpochs !== undefined ? { ...(r.recipe ?? {}), decoderEpochs: r.decoderEpochs } : r.recipe;
-        const runner = await createRun(await deps(), { req: r, recipe, model: r.model });
+        const runner = await createRun(await deps(), { req: r, recipe: recipeOf(r), model: r.model });
         launch(runner);
         return { runId: runner.runId };
+      }),
+
+    listGroups: () => guard(async (): Promise<RunGroup[]> => groupRuns(await index.list())),
+
+    startSweep: (req: StartSweepRequest) =>
+      guard(async () => {
+        if (!req || typeof req !== 'object' || !req.run) throw new UsageError('startSweep: the request must hold the run settings and the seeds');
+        const r = req.run as StartRunRequestExt;
+        validateStart(r);
+        validateSweepSeeds(req.seeds);
+        if (r.watchDir) throw new UsageError('startSweep: a watching run never ends, so a sweep cannot watch a folder');
+        busy();
+        const { recipe: _recipe, model: _model, decoderEpochs: _d, ...plain } = r;
+        const run = { req: { ...plain, autonomous: true }, recipe: recipeOf(r) ?? {}, model: r.model ?? {} };
+        const id = req.group ?? defaultSweepId(run, req.seeds);
+        const existing = readSweep(runsRoot, id);
+        if (existing && JSON.stringify(existing.seeds) !== JSON.stringify(req.seeds))
+          throw new UsageError(`sweep ${id} already exists with seeds ${existing.seeds.join(',')}; name the new one differently`, 'conflict');
+        const sweep = existing ?? newSweep(id, run, req.seeds);
+        const d = await deps();
+        // the summary `train --json` prints, so a sweep started here records the same figures as one from the CLI
+        const { summaryOf } = await import('../cli/train');
+        let stopped = false;
+        sweeping = id;
+        let first: ((runId: string) => void) | null = null;
+        const started = new Promise<string>((resolve) => (first = resolve));
+        const done = runSweep(d, sweep, {
+          shouldContinue: () => !stopped,
+          train: async (runner, m, i) => {
+            first?.(runner.runId);
+            first = null;
+            hub.emit({ type: 'log', runId: null, level: 'info', message: `sweep ${id}: seed ${m.seed} (${i + 1} of ${sweep.members.length}), run ${runner.runId}`, time: new Date().toISOString() });
+            active.set(runner.runId, runner);
+            try {
+              await runner.start().catch(() => undefined); // a failure is the run's status 'failed'
+              const names = (runner as unknown as { d: { data: { classNames: string[] } } }).d.data.classNames;
+              if (runner.status === 'stopped') stopped = true;
+              const summary = runner.status === 'finished' ? (summaryOf(runner, runsRoot, d.backend.name, names) as unknown as Record<string, unknown>) : null;
+              return { status: runner.status, summary };
+            } finally {
+              active.delete(runner.runId);
+              runner.dispose();
+            }
+          },
+        });
+        void done.finally(() => (sweeping = null)).catch(() => undefined);
+        // the first member's creation errors are this request's; later ones are logged
+        const firstRun = await Promise.race([started, done.then(() => null)]);
+        done.catch((e: Error) => hub.emit({ type: 'log', runId: null, level: 'error', message: `sweep ${id}: ${e.message}`, time: new Date().toISOString() }));
+        const runId = firstRun ?? sweep.members[sweep.members.length - 1].runId ?? '';
+        return { group: id, runId };
       }),
 
     resumeRun: (runId: string) =>

@@ -20,6 +20,7 @@ export function runSettings(req: StartRunRequest, recipe: Partial<Recipe>, model
   if (req.seed !== DEFAULT_SEED) out.push(`seed ${req.seed}`);
   if (req.classesPerTask !== DEFAULT_CLASSES_PER_TASK) out.push(`${req.classesPerTask} classes/task`);
   if (req.order?.length) out.push(`order ${req.order.join(',')}`);
+  else if (req.orderSeed !== undefined) out.push(`order seed ${req.orderSeed}`);
   if (req.tasks !== undefined) out.push(`tasks ${req.tasks}`);
   if (req.autonomous === false) out.push('step by step');
   if (req.watchDir) out.push('watch');

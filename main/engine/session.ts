@@ -9,6 +9,7 @@ import type { RunIndex } from '../store/runIndex';
 import { createRunDir, newRunId, pidAlive, readRunJson, readStatus, runDirOf, RUN_FORMAT_VERSION, type RunJson } from '../store/runFiles';
 import { runtimeVersions } from './backends';
 import { CrateLoopModel, StandaloneEncoder } from './crateLoopModel';
+import { drawClassOrder } from './classOrder';
 import { buildCurriculum } from './curriculum';
 import { DataSource } from './dataSource';
 import type { EventHub } from './events';
@@ -96,12 +97,16 @@ export interface NewRunOptions {
   req: StartRunRequest;
   recipe?: Partial<Recipe>;
   model?: Partial<CrateConfig>;
+  /** the sweep (seed group) the run is a member of, recorded in run.json */
+  sweep?: string;
 }
 
 function validateRequest(req: StartRunRequest): void {
   if (!Object.prototype.hasOwnProperty.call(PRESETS, req.preset))
     throw new UsageError(`unknown preset '${req.preset}' (known: ${Object.keys(PRESETS).join(', ')})`);
   if (!Number.isInteger(req.seed)) throw new UsageError(`seed must be an integer, got ${req.seed}`);
+  if (req.orderSeed !== undefined && (!Number.isInteger(req.orderSeed) || req.orderSeed < 0))
+    throw new UsageError(`order seed must be a whole number ≥ 0, got ${req.orderSeed}`);
   if (!Number.isInteger(req.classesPerTask) || req.classesPerTask < 1)
     throw new UsageError(`classes per task must be a positive integer, got ${req.classesPerTask}`);
   if (req.watchDir && !fs.existsSync(req.watchDir)) throw new UsageError(`watch folder ${req.watchDir} does not exist`);
@@ -133,15 +138,22 @@ export async function createRun(deps: SessionDeps, o: NewRunOptions): Promise<Cu
   let ds: Dataset = await loadDataset(req.data, { ...dataOptions(cfg, recipe), seed: 10 });
   let tasks: number[][];
   let from: FromRecord | undefined;
+  // an explicit order wins; otherwise the order seed draws one (recorded as null when it did not decide the order)
+  const orderSeed = req.order === undefined && req.orderSeed !== undefined ? req.orderSeed : null;
   try {
     if (src) {
       const m = mergeClasses(src, ds, req.order);
       if (!m.toLearn.length)
         throw new UsageError(`--from ${req.from}: every class of ${ds.spec}${req.order ? ' in --order' : ''} is already known (${m.skipped.join(', ')}); nothing new to learn`);
       ds = m.data;
-      tasks = buildCurriculum({ numClasses: ds.classNames.length, classesPerTask: req.classesPerTask, order: m.toLearn, tasks: req.tasks });
+      const toLearn = orderSeed === null ? m.toLearn : drawClassOrder(m.toLearn, orderSeed);
+      tasks = buildCurriculum({ numClasses: ds.classNames.length, classesPerTask: req.classesPerTask, order: toLearn, tasks: req.tasks });
       from = { source: src.dir, kind: src.kind, runId: src.runId, known: src.known };
-    } else tasks = buildCurriculum({ numClasses: ds.classNames.length, classesPerTask: req.classesPerTask, order: req.order, tasks: req.tasks });
+    } else {
+      const natural = Array.from({ length: ds.classNames.length }, (_, i) => i);
+      const order = req.order ?? (orderSeed === null ? undefined : drawClassOrder(natural, orderSeed));
+      tasks = buildCurriculum({ numClasses: ds.classNames.length, classesPerTask: req.classesPerTask, order, tasks: req.tasks });
+    }
   } catch (e) {
     throw e instanceof UsageError ? e : new UsageError((e as Error).message);
   }
@@ -155,6 +167,8 @@ export async function createRun(deps: SessionDeps, o: NewRunOptions): Promise<Cu
     request: { ...req, ...(src ? { preset: src.preset, from: src.dir } : {}) },
     ...(from ? { from } : {}),
     seed: req.seed,
+    orderSeed,
+    ...(o.sweep ? { sweep: o.sweep } : {}),
     config: { model: cfg, recipe, dataSplitSeed: 10 },
     versions: { app: appVersion(), ...versions },
     backend: deps.backend.name,

@@ -21,6 +21,7 @@ const startRunRequest = z.strictObject({
   backend: backendChoice,
   classesPerTask: count(1000),
   seed: z.number().int().min(0).max(2 ** 31 - 1),
+  orderSeed: z.number().int().min(0).max(2 ** 31 - 1).optional(),
   quick: z.boolean(),
   name: z.string().max(200).optional(),
   order: z.array(z.number().int().min(0).max(100_000)).max(100_000).optional(),
@@ -29,6 +30,12 @@ const startRunRequest = z.strictObject({
   watchDir: spec.optional(),
   from: spec.optional(),
   decoderEpochs: z.number().int().min(0).max(10_000).optional(),
+});
+
+const startSweepRequest = z.strictObject({
+  run: startRunRequest,
+  seeds: z.array(z.number().int().min(0).max(2 ** 31 - 1)).min(1).max(1000),
+  group: z.string().regex(/^(?!\.{1,2}$)[A-Za-z0-9._-]{1,120}$/, 'a group name (letters, digits, ".", "_" or "-", at most 120)').optional(),
 });
 
 const controlRequest = z.strictObject({
@@ -57,6 +64,8 @@ export const ARG_SCHEMAS: Readonly<ArgSchemas> = Object.freeze({
   getRun: z.tuple([runId]),
   deleteRun: z.tuple([runId]),
   startRun: z.tuple([startRunRequest]),
+  listGroups: z.tuple([]),
+  startSweep: z.tuple([startSweepRequest]),
   resumeRun: z.tuple([runId]),
   control: z.tuple([controlRequest]),
   exportRun: z.tuple([exportRequest]),

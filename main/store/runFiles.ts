@@ -4,6 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { KnowledgeRecord, MetricRecord, ReconstructionEvent, RunStatus, RunSummary, SnapshotEvent, StartRunRequest, TaskRecord } from '../../preload/api';
 import { readJsonOrNull, removeStaleTmpFiles, writeJsonAtomic } from './atomicFile';
+import { numericFigures } from './groupStats';
 import { readNdjson } from './ndjson';
 
 export const RUN_FORMAT_VERSION = 1;
@@ -15,6 +16,10 @@ export interface RunJson {
   createdAt: string;
   request: StartRunRequest;
   seed: number;
+  /** the seed that drew the class order (`tasks`); null or absent: natural order or an explicit order */
+  orderSeed?: number | null;
+  /** the sweep (seed group, main/store/sweepFiles.ts) the run was started by */
+  sweep?: string;
   /** resolved model config + recipe: everything that determines the result */
   config: Record<string, unknown>;
   versions: Record<string, string | null>;
@@ -142,6 +147,10 @@ export function summarizeRun(runDir: string): RunSummary | null {
     lastAccuracy: last ? last.accAllMemory : null,
     lastAccuracyPaper: last ? last.accAllPaper : null,
     settings: settingsOf(run),
+    seed: run.seed,
+    orderSeed: run.orderSeed ?? null,
+    ...(run.sweep ? { sweep: run.sweep } : {}),
+    figures: last ? numericFigures(last, ['task']) : {},
   };
 }
 

@@ -12,6 +12,8 @@ export class ElectronHost implements Host {
   getRun: LabApi['getRun'] = (id) => this.api.getRun(id);
   deleteRun: LabApi['deleteRun'] = (id) => this.api.deleteRun(id);
   startRun: LabApi['startRun'] = (req) => this.api.startRun(req);
+  listGroups: LabApi['listGroups'] = () => this.api.listGroups();
+  startSweep: LabApi['startSweep'] = (req) => this.api.startSweep(req);
   resumeRun: LabApi['resumeRun'] = (id) => this.api.resumeRun(id);
   control: LabApi['control'] = (req) => this.api.control(req);
   exportRun: LabApi['exportRun'] = (req) => this.api.exportRun(req);

@@ -8,6 +8,8 @@ import type {
   PresetInfo,
   Result,
   RunDetail,
+  FigureStats,
+  RunGroup,
   RunStatus,
   RunSummary,
   StartRunRequest,
@@ -83,6 +85,8 @@ export class MemoryHost implements Host {
   private runs = new Map<string, SimRun>();
   private readonly o: Required<Omit<MemoryHostOptions, 'runs'>>;
   private counter = 0;
+  /** seeds of the simulated sweep still to start when the current member finishes */
+  private sweepQueue: { req: StartRunRequest; seeds: number[]; group: string } | null = null;
   /** Every request made, for tests that check what the UI asked for. */
   readonly calls: { method: string; args: unknown[] }[] = [];
 
@@ -217,6 +221,52 @@ export class MemoryHost implements Host {
     this.knowledge(sim, 'task-start', `Task 1 started: classes ${this.taskClasses(sim, 0).join(', ')}`);
     this.startTimer(sim);
     return ok({ runId: id });
+  };
+
+  /** Groups by data, preset and length; figures are the last task's two accuracies (enough for the UI to show). */
+  listGroups: LabApi['listGroups'] = async () => {
+    this.calls.push({ method: 'listGroups', args: [] });
+    const byKey = new Map<string, SimRun[]>();
+    for (const r of this.runs.values()) {
+      const k = `${r.detail.summary.data} | ${r.detail.summary.preset}${r.req.quick ? ' | quick' : ''}`;
+      byKey.set(k, [...(byKey.get(k) ?? []), r]);
+    }
+    const groups: RunGroup[] = [...byKey].map(([key, rs]) => {
+      const fin = rs.filter((r) => r.status === 'finished');
+      const stats = (pick: (t: TaskRecord) => number): FigureStats => {
+        const values = fin.map((r) => {
+          const last = r.detail.knowledge.filter((k): k is TaskRecord => k.kind === 'task').pop();
+          return { runId: r.detail.summary.id, seed: r.req.seed, value: last ? pick(last) : 0 };
+        });
+        const m = values.reduce((a, v) => a + v.value, 0) / Math.max(1, values.length);
+        const std = values.length > 1 ? Math.sqrt(values.reduce((a, v) => a + (v.value - m) ** 2, 0) / (values.length - 1)) : null;
+        return { mean: m, std, n: values.length, values };
+      };
+      return {
+        key,
+        data: rs[0].detail.summary.data,
+        preset: rs[0].detail.summary.preset,
+        settings: rs[0].req.quick ? ['quick'] : [],
+        sweeps: [...new Set(rs.map((r) => r.detail.summary.sweep).filter((x): x is string => !!x))],
+        runIds: rs.map((r) => r.detail.summary.id),
+        finishedIds: fin.map((r) => r.detail.summary.id),
+        seeds: rs.map((r) => r.req.seed),
+        figures: (fin.length ? { accAllMemory: stats((t) => t.accAllMemory), accAllPaper: stats((t) => t.accAllPaper) } : {}) as Record<string, FigureStats>,
+      };
+    });
+    return ok(groups);
+  };
+
+  /** The members start one after another: the next when the current one finishes. */
+  startSweep: LabApi['startSweep'] = async (req) => {
+    this.calls.push({ method: 'startSweep', args: [req] });
+    if (!req.seeds.length) return err('bad-request', 'A sweep needs at least one seed.');
+    const group = req.group ?? `sweep-sim-${String(this.counter + 1)}`;
+    const r = await this.startRun({ ...req.run, seed: req.seeds[0] });
+    if (!r.ok) return r;
+    this.runs.get(r.value.runId)!.detail.summary.sweep = group;
+    this.sweepQueue = req.seeds.length > 1 ? { req: req.run, seeds: req.seeds.slice(1), group } : null;
+    return ok({ group, runId: r.value.runId });
   };
 
   resumeRun: LabApi['resumeRun'] = async (id) => {
@@ -484,6 +534,14 @@ export class MemoryHost implements Host {
       this.stopTimer(r);
       this.knowledge(r, 'finished', `Finished ${r.tasksTotal} tasks`);
       this.setStatus(r, 'finished');
+      const q = this.sweepQueue;
+      if (q && r.detail.summary.sweep === q.group) {
+        const [seed, ...rest] = q.seeds;
+        this.sweepQueue = rest.length ? { ...q, seeds: rest } : null;
+        void this.startRun({ ...q.req, seed }).then((n) => {
+          if (n.ok) this.runs.get(n.value.runId)!.detail.summary.sweep = q.group;
+        });
+      }
       return;
     }
     this.knowledge(r, 'task-start', `Task ${r.task + 1} started: classes ${this.taskClasses(r, r.task).join(', ')}`);

@@ -167,6 +167,8 @@ export class WebSocketHost implements Host {
   getRun: LabApi['getRun'] = (id) => this.call('getRun', [id]);
   deleteRun: LabApi['deleteRun'] = (id) => this.call('deleteRun', [id]);
   startRun: LabApi['startRun'] = (req) => this.call('startRun', [req]);
+  listGroups: LabApi['listGroups'] = () => this.call('listGroups', []);
+  startSweep: LabApi['startSweep'] = (req) => this.call('startSweep', [req]);
   resumeRun: LabApi['resumeRun'] = (id) => this.call('resumeRun', [id]);
   control: LabApi['control'] = (req) => this.call('control', [req]);
   exportRun: LabApi['exportRun'] = (req) => this.call('exportRun', [req]);
