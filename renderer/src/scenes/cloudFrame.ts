@@ -27,6 +27,8 @@ export interface CloudFrame {
   labels: Int32Array;
   classes: ClassGlyph[];
   projection: Projection;
+  /** view units per projection unit (PCA: 1 / RMS radius; class directions: 1): positions = scale · (x − center) · axesᵀ */
+  scale: number;
   task: number;
   step: number;
 }
@@ -122,7 +124,7 @@ export function buildCloudFrame(s: DecodedSnapshot, mode: ProjectionMode, previo
     return { cls: c.cls, center, axes, count: acc?.n ?? 0 };
   });
 
-  return { n: s.n, d: s.d, positions, labels: s.labels, classes, projection, task: s.task, step: s.step };
+  return { n: s.n, d: s.d, positions, labels: s.labels, classes, projection, scale, task: s.task, step: s.step };
 }
 
 /** Nearest visible point to a screen position, from points already projected to pixels. */
