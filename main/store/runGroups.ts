@@ -39,7 +39,10 @@ export function groupRuns(runs: readonly RunSummary[]): RunGroup[] {
       sweeps: [...new Set(members.map((r) => r.sweep).filter((s): s is string => !!s))],
       runIds: members.map((r) => r.id),
       finishedIds: finished.map((r) => r.id),
-      seeds: members.map((r) => r.seed ?? NaN).filter((s) => Number.isFinite(s)),
+      seeds: members
+        .map((r) => r.seed ?? NaN)
+        .filter((s) => Number.isFinite(s))
+        .sort((a, b) => a - b),
       // oldest first inside a figure: the order the seeds were run in
       figures: aggregateFigures([...finished].reverse().map((r) => ({ runId: r.id, seed: r.seed ?? NaN, figures: r.figures ?? {} }))),
     });

@@ -11,6 +11,8 @@ const base: SetupForm = {
   backend: 'auto',
   classesPerTask: '2',
   seed: '0',
+  seeds: '',
+  orderSeed: '',
   quick: true,
   autonomous: true,
   decoderPhase: false,
@@ -30,6 +32,12 @@ describe('setup validation', () => {
     [{ seed: '-1' }, 10, { seed: 'A whole number from 0 to 2147483647.' }],
     [{ seed: '' }, 10, { seed: 'A whole number from 0 to 2147483647.' }],
     [{ preset: 'huge' }, 10, { preset: "Unknown preset 'huge'." }],
+    [{ seeds: '1, 2,3' }, 10, {}],
+    [{ seeds: '1,x' }, 10, { seeds: 'Whole numbers from 0 to 2147483647, separated by commas.' }],
+    [{ seeds: '4,4' }, 10, { seeds: 'Each seed once.' }],
+    [{ seeds: '1,2', watchDir: '/tmp/w' }, 10, { seeds: 'A sweep cannot watch a folder: a watching run never ends.' }],
+    [{ orderSeed: '7' }, 10, {}],
+    [{ orderSeed: '-2' }, 10, { orderSeed: 'A whole number from 0 to 2147483647, or empty for the natural order.' }],
   ];
   it.each(cases)('%j with %s classes', (patch, k, expected) => {
     expect(validateSetup({ ...base, ...patch }, k, ['tiny', 'mnist-s'])).toEqual(expected);

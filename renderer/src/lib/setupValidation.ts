@@ -14,6 +14,10 @@ export interface SetupForm {
   backend: BackendChoice;
   classesPerTask: string;
   seed: string;
+  /** a sweep: the same settings once per seed, e.g. "1,2,3" (empty: one run with `seed`) */
+  seeds: string;
+  /** draws the class order (empty: natural order) */
+  orderSeed: string;
   quick: boolean;
   autonomous: boolean;
   /** run the decoder phase after each task (DECODER_PHASE_EPOCHS) */
@@ -35,6 +39,22 @@ export function validateSetup(f: SetupForm, numClasses: number | null, presetNam
   else if (numClasses !== null && cpt > numClasses) e.classesPerTask = `The dataset has ${numClasses} classes; use at most ${numClasses}.`;
   const seed = Number(f.seed);
   if (f.seed.trim() === '' || !Number.isInteger(seed) || seed < 0 || seed > 2 ** 31 - 1) e.seed = 'A whole number from 0 to 2147483647.';
+  if (f.seeds.trim()) {
+    const parts = f.seeds.split(/[\s,]+/).filter(Boolean);
+    const nums = parts.map(Number);
+    if (nums.some((s) => !Number.isInteger(s) || s < 0 || s > 2 ** 31 - 1)) e.seeds = 'Whole numbers from 0 to 2147483647, separated by commas.';
+    else if (new Set(nums).size !== nums.length) e.seeds = 'Each seed once.';
+    else if (f.watchDir.trim()) e.seeds = 'A sweep cannot watch a folder: a watching run never ends.';
+  }
+  if (f.orderSeed.trim() !== '') {
+    const o = Number(f.orderSeed);
+    if (!Number.isInteger(o) || o < 0 || o > 2 ** 31 - 1) e.orderSeed = 'A whole number from 0 to 2147483647, or empty for the natural order.';
+  }
   if (presetNames && !presetNames.includes(f.preset)) e.preset = `Unknown preset '${f.preset}'.`;
   return e;
+}
+
+/** The seeds of a sweep typed in the form ("1, 2, 3"); empty when the form starts one run. */
+export function sweepSeeds(f: SetupForm): number[] {
+  return f.seeds.split(/[\s,]+/).filter(Boolean).map(Number);
 }

@@ -6,6 +6,7 @@ import { AXIS_STYLE, UPlotChart } from '../components/UPlotChart';
 import { useLab } from '../context';
 import { fmtDate, fmtPct } from '../lib/format';
 import { accuracyCurves } from '../lib/knowledgeSeries';
+import { RunGroups } from './RunGroups';
 
 /** Every run in the store: open one read-only, compare two, resume, export, delete. */
 export function RunBrowser({
@@ -71,6 +72,7 @@ export function RunBrowser({
           </button>
         </div>
       </div>
+      <RunGroups runs={runs} />
       {runs.length === 0 ? (
         <div className="empty big">
           <h3>No runs yet</h3>
@@ -105,6 +107,13 @@ export function RunBrowser({
                 <td>
                   <div className="run-name">{r.name}</div>
                   <div className="muted small mono">{r.id}</div>
+                  {r.seed !== undefined && (
+                    <div className="muted small" data-testid="run-seeds">
+                      seed {r.seed}
+                      {r.orderSeed !== null && r.orderSeed !== undefined ? ` · order seed ${r.orderSeed}` : ''}
+                      {r.sweep ? ` · sweep ${r.sweep}` : ''}
+                    </div>
+                  )}
                   {r.settings?.length ? (
                     <div className="run-settings small" data-testid="run-settings" title={r.settings.join(' · ')}>
                       {r.settings.join(' · ')}

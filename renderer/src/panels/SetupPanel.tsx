@@ -1,7 +1,7 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
 import type { BackendChoice, DataInspectResult, PresetInfo, StartRunRequest, SystemInfo } from '../../../preload/api';
 import { hintFor, useLab } from '../context';
-import { DECODER_PHASE_EPOCHS, validateSetup, type SetupForm } from '../lib/setupValidation';
+import { DECODER_PHASE_EPOCHS, sweepSeeds, validateSetup, type SetupForm } from '../lib/setupValidation';
 
 const BUILTINS = [{ spec: 'builtin:digits', label: 'Digits (MNIST, 10,000 images)' }];
 const PATH_KINDS = [
@@ -35,6 +35,8 @@ export function SetupPanel({
     backend: 'auto',
     classesPerTask: '2',
     seed: '10', // the CLI's default seed
+    seeds: '',
+    orderSeed: '',
     quick: true,
     autonomous: true,
     decoderPhase: false,
@@ -94,6 +96,7 @@ export function SetupPanel({
       backend: form.backend,
       classesPerTask: Number(form.classesPerTask),
       seed: Number(form.seed),
+      ...(form.orderSeed.trim() ? { orderSeed: Number(form.orderSeed) } : {}),
       quick: form.quick,
       autonomous: form.autonomous,
       ...(form.decoderPhase ? { decoderEpochs: DECODER_PHASE_EPOCHS } : {}),
@@ -101,9 +104,10 @@ export function SetupPanel({
       ...(form.name.trim() ? { name: form.name.trim() } : {}),
     };
     store.dispatch({ type: 'watch', runId: null });
-    const r = await host.startRun(req);
+    const seeds = sweepSeeds(form);
+    const r = seeds.length ? await host.startSweep({ run: req, seeds }) : await host.startRun(req);
     setStarting(false);
-    const v = check(r, 'The run did not start');
+    const v = check(r, seeds.length ? 'The sweep did not start' : 'The run did not start');
     if (!v) {
       store.dispatch({ type: 'reset' });
       return;
@@ -249,8 +253,18 @@ export function SetupPanel({
           </label>
           <label className="field-row">
             <span>Seed</span>
-            <input type="number" min={0} value={form.seed} onChange={(e) => set('seed', e.target.value)} aria-invalid={!!show('seed')} />
+            <input type="number" min={0} value={form.seed} onChange={(e) => set('seed', e.target.value)} aria-invalid={!!show('seed')} disabled={!!form.seeds.trim()} title={form.seeds.trim() ? 'A sweep gives each run its own seed' : undefined} />
             {show('seed') && <span className="err">{show('seed')}</span>}
+          </label>
+          <label className="field-row" title="A sweep: the same settings once per seed, one run after another; the run browser shows their mean ± std">
+            <span>Sweep seeds (optional)</span>
+            <input type="text" value={form.seeds} placeholder="e.g. 1,2,3" onChange={(e) => set('seeds', e.target.value)} aria-invalid={!!show('seeds')} data-testid="sweep-seeds" spellCheck={false} />
+            {show('seeds') && <span className="err">{show('seeds')}</span>}
+          </label>
+          <label className="field-row" title="Draws the class order; the seed above still seeds initialisation, batches and memory">
+            <span>Class-order seed (optional)</span>
+            <input type="number" min={0} value={form.orderSeed} placeholder="natural order" onChange={(e) => set('orderSeed', e.target.value)} aria-invalid={!!show('orderSeed')} />
+            {show('orderSeed') && <span className="err">{show('orderSeed')}</span>}
           </label>
         </div>
         <div className="seg" role="radiogroup" aria-label="Length">
@@ -289,7 +303,7 @@ export function SetupPanel({
       </fieldset>
 
       <button type="submit" className="btn primary wide" disabled={starting || (touched && Object.keys(errors).length > 0)} data-testid="start-run">
-        {starting ? 'Starting…' : 'Start run'}
+        {starting ? 'Starting…' : sweepSeeds(form).length && !errors.seeds ? `Start sweep (${sweepSeeds(form).length} runs)` : 'Start run'}
       </button>
       {touched && Object.keys(errors).length > 0 && <p className="err">Fix the fields marked above to start.</p>}
     </form>

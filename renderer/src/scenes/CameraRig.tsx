@@ -6,7 +6,16 @@ import { OrbitControls } from 'three/examples/jsm/controls/OrbitControls.js';
 export const HOME_POSITION = new THREE.Vector3(2.6, 1.9, 3.2);
 
 /** Orbit and zoom with the mouse, keys from the parent (see SubspaceView), and a reset to the home view. */
-export function CameraRig({ resetKey, command }: { resetKey: number; command: React.RefObject<((c: CameraCommand) => void) | null> }): null {
+export function CameraRig({
+  resetKey,
+  command,
+  enabled = true,
+}: {
+  resetKey: number;
+  command: React.RefObject<((c: CameraCommand) => void) | null>;
+  /** mouse orbiting on or off (off while a lasso is drawn) */
+  enabled?: boolean;
+}): null {
   const camera = useThree((s) => s.camera);
   const gl = useThree((s) => s.gl);
   const invalidate = useThree((s) => s.invalidate);
@@ -21,6 +30,9 @@ export function CameraRig({ resetKey, command }: { resetKey: number; command: Re
   }, [camera, gl]);
 
   useEffect(() => () => controls.dispose(), [controls]);
+  useEffect(() => {
+    controls.enabled = enabled;
+  }, [controls, enabled]);
 
   // On-demand frames: the controls announce every camera change (drag, wheel, each damping step).
   useEffect(() => {

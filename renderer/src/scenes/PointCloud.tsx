@@ -21,6 +21,7 @@ import { DepthOrder } from './depthOrder';
  */
 
 export const MAX_CLASSES = 256;
+const NONE: ReadonlySet<number> = new Set();
 const MORPH_SECONDS = 0.8;
 
 /** What the picker and the view share with the frame loop; mutated in place, never via React. */
@@ -78,11 +79,14 @@ function ease(t: number): number {
 export function PointCloud({
   frame,
   hidden,
+  selected = NONE,
   live,
   pointSize = 7,
 }: {
   frame: CloudFrame | null;
   hidden: ReadonlySet<number>;
+  /** snapshot rows picked by click or lasso: drawn white */
+  selected?: ReadonlySet<number>;
   live: React.RefObject<CloudLive | null>;
   pointSize?: number;
 }): React.JSX.Element | null {
@@ -140,14 +144,15 @@ export function PointCloud({
   const sorter = useMemo(() => new DepthOrder(), []);
   // bumped whenever positions or visibility change, so the next frame re-sorts
   const version = useRef(0);
-  const writeColors = (n: number, lab: Int32Array, hide: ReadonlySet<number>): void => {
+  const writeColors = (n: number, lab: Int32Array, hide: ReadonlySet<number>, sel: ReadonlySet<number> = selected): void => {
     const attr = geometry.getAttribute('rgba') as THREE.BufferAttribute;
     const out = attr.array as Uint8Array;
     for (let i = 0; i < n; i++) {
       const c = Math.min(MAX_CLASSES - 1, Math.max(0, lab[i]));
-      out[i * 4] = palette[c * 4];
-      out[i * 4 + 1] = palette[c * 4 + 1];
-      out[i * 4 + 2] = palette[c * 4 + 2];
+      const white = sel.has(i);
+      out[i * 4] = white ? 255 : palette[c * 4];
+      out[i * 4 + 1] = white ? 255 : palette[c * 4 + 1];
+      out[i * 4 + 2] = white ? 255 : palette[c * 4 + 2];
       out[i * 4 + 3] = hide.has(lab[i]) ? 0 : 255;
     }
     attr.clearUpdateRanges();
@@ -203,13 +208,13 @@ export function PointCloud({
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [frame, geometry, material]);
 
-  // Legend toggles rewrite the colour bytes once (a click, not a frame).
+  // Legend toggles and selections rewrite the colour bytes once (a click, not a frame).
   useEffect(() => {
     const n = live.current?.n ?? 0;
-    if (n > 0) writeColors(n, labels.current, hidden);
+    if (n > 0) writeColors(n, labels.current, hidden, selected);
     if (live.current) live.current.hidden = new Set(hidden);
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [hidden, live]);
+  }, [hidden, selected, live]);
 
   useEffect(() => {
     // point size in pixels at distance 1, relative to a 800 px tall view

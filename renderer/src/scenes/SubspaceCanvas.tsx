@@ -17,15 +17,22 @@ export function SubspaceCanvas({
   active = true,
   frame,
   hidden,
+  selected,
   showAxes,
   resetKey,
   command,
   onHover,
+  lasso,
+  orbit = true,
   children,
 }: {
   active?: boolean;
   frame: CloudFrame | null;
   hidden: ReadonlySet<number>;
+  selected?: ReadonlySet<number>;
+  lasso?: React.RefObject<((polygon: [number, number][]) => number[]) | null>;
+  /** false while the lasso is drawn: the drag selects instead of orbiting */
+  orbit?: boolean;
   showAxes: boolean;
   resetKey: number;
   command: React.RefObject<((c: CameraCommand) => void) | null>;
@@ -45,10 +52,10 @@ export function SubspaceCanvas({
       onCreated={({ gl }) => gl.setClearColor('#0d1117')}
     >
       <gridHelper args={[6, 12, '#2b3340', '#1b212b']} position={[0, -1.6, 0]} />
-      <PointCloud frame={frame} hidden={hidden} live={live} />
+      <PointCloud frame={frame} hidden={hidden} selected={selected} live={live} />
       {showAxes && frame && <ClassAxes classes={frame.classes} hidden={hidden} />}
-      {onHover && <HoverPicker live={live} onHover={onHover} />}
-      <CameraRig resetKey={resetKey} command={command} />
+      {onHover && <HoverPicker live={live} onHover={onHover} lasso={lasso} />}
+      <CameraRig resetKey={resetKey} command={command} enabled={orbit} />
       <RedrawOnResume />
       {children}
     </Canvas>

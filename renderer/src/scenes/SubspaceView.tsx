@@ -1,20 +1,32 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { useLab } from '../context';
 import { classCss } from '../lib/classColors';
+import { downloadFile } from '../lib/download';
 import { className } from '../lib/format';
+import { classTaskMap, npyFloat32, viewAxes, viewCsv } from '../lib/viewData';
 import { useStoreSelector } from '../state/useStore';
 import type { CameraCommand } from './CameraRig';
-import type { ProjectionMode } from './cloudFrame';
+import { decodeSnapshot, type ProjectionMode } from './cloudFrame';
 import type { HoverInfo } from './HoverPicker';
 import { SubspaceCanvas } from './SubspaceCanvas';
 import { useCloudFrame } from './useCloudFrame';
 
-/** The 3D subspace panel: projection choice, legend that hides classes, camera controls, hover readout. */
+/** The 3D subspace panel: projection choice, legend that hides classes, camera controls, hover readout, point
+ *  selection (click a point, or draw a lasso) and the export of what it shows (CSV, projection axes as .npy). */
 export function SubspaceView({ active = true }: { active?: boolean }): React.JSX.Element {
   const { store } = useLab();
   const snapshot = useStoreSelector(store, (s) => s.snapshot);
   const mode = useStoreSelector(store, (s) => s.mode);
   const classNames = useStoreSelector(store, (s) => s.classNames);
+  const tasks = useStoreSelector(store, (s) => s.tasks);
+  const runId = useStoreSelector(store, (s) => s.runId);
+  const [selected, setSelected] = useState<ReadonlySet<number>>(new Set());
+  const [lassoOn, setLassoOn] = useState(false);
+  const [lassoPath, setLassoPath] = useState<[number, number][] | null>(null);
+  const [withFeatures, setWithFeatures] = useState(false);
+  const lasso = useRef<((polygon: [number, number][]) => number[]) | null>(null);
+  const down = useRef<{ x: number; y: number } | null>(null);
+  const wrap = useRef<HTMLDivElement>(null);
   const [proj, setProj] = useState<'pca' | 'classes'>('pca');
   const [picked, setPicked] = useState<[number, number, number]>([0, 1, 2]);
   const [hidden, setHidden] = useState<ReadonlySet<number>>(new Set());
@@ -31,6 +43,58 @@ export function SubspaceView({ active = true }: { active?: boolean }): React.JSX
 
   const projectionMode: ProjectionMode = proj === 'classes' && seen.length >= 3 ? { kind: 'classes', classes: picked } : { kind: 'pca' };
   const { frame, error } = useCloudFrame(snapshot, projectionMode);
+
+  // selections name rows of one snapshot: a new snapshot starts a new selection
+  useEffect(() => setSelected(new Set()), [snapshot]);
+
+  const toggleSelected = (i: number): void =>
+    setSelected((sel) => {
+      const n = new Set(sel);
+      if (n.has(i)) n.delete(i);
+      else n.add(i);
+      return n;
+    });
+
+  /** canvas-pixel position of a pointer event (the lasso and the picker share the canvas's frame) */
+  const canvasXY = (e: React.PointerEvent): [number, number] => {
+    const c = wrap.current?.querySelector('canvas')?.getBoundingClientRect();
+    return c ? [e.clientX - c.left, e.clientY - c.top] : [0, 0];
+  };
+  const lassoDown = (e: React.PointerEvent): void => {
+    (e.target as Element).setPointerCapture?.(e.pointerId);
+    setLassoPath([canvasXY(e)]);
+  };
+  const lassoMove = (e: React.PointerEvent): void => {
+    if (lassoPath) setLassoPath([...lassoPath, canvasXY(e)]);
+  };
+  const lassoUp = (e: React.PointerEvent): void => {
+    const poly = lassoPath;
+    setLassoPath(null);
+    if (!poly || poly.length < 3 || !lasso.current) return;
+    const inside = lasso.current(poly);
+    // shift adds to the selection; a plain lasso replaces it
+    setSelected((sel) => new Set([...(e.shiftKey ? sel : []), ...inside]));
+  };
+
+  const fileBase = frame ? `${runId ?? 'view'}-task${frame.task + 1}-${projectionMode.kind}` : 'view';
+  const exportCsv = (): void => {
+    if (!frame || !snapshot) return;
+    const csv = viewCsv({
+      frame,
+      snapshot: withFeatures ? decodeSnapshot(snapshot) : undefined,
+      classNames,
+      classTask: classTaskMap(tasks),
+      hidden,
+      selected,
+      features: withFeatures,
+    });
+    downloadFile(`${fileBase}.csv`, csv, 'text/csv');
+  };
+  const exportAxes = (what: 'axes' | 'center'): void => {
+    if (!frame) return;
+    const a = viewAxes(frame);
+    downloadFile(`${fileBase}-${what}.npy`, what === 'axes' ? npyFloat32(a.axes, [3, a.d]) : npyFloat32(a.center, [a.d]), 'application/octet-stream');
+  };
 
   const counts = useMemo(() => {
     const m = new Map<number, number>();
@@ -60,6 +124,21 @@ export function SubspaceView({ active = true }: { active?: boolean }): React.JSX
       <div className="panel-head">
         <h2>Class subspaces</h2>
         <div className="head-tools">
+          <span className="view-export" role="group" aria-label="Export the view">
+            <label className="check compact" title="Add each point's full feature vector to the CSV">
+              <input type="checkbox" checked={withFeatures} onChange={(e) => setWithFeatures(e.target.checked)} />
+              features
+            </label>
+            <button className="btn small" disabled={!frame} onClick={exportCsv} data-testid="export-view-csv" title="The points shown (hidden classes left out): coordinates, class, task, selected">
+              CSV
+            </button>
+            <button className="btn small" disabled={!frame} onClick={() => exportAxes('axes')} data-testid="export-view-axes" title="Projection axes in view units, (3, d) float32: x, y, z = (f − center) · axesᵀ">
+              axes .npy
+            </button>
+            <button className="btn small" disabled={!frame} onClick={() => exportAxes('center')} data-testid="export-view-center" title="The centre subtracted before projecting, (d) float32">
+              center .npy
+            </button>
+          </span>
           <select
             aria-label="Projection"
             title="How the features are projected to 3D"
@@ -95,13 +174,55 @@ export function SubspaceView({ active = true }: { active?: boolean }): React.JSX
       </div>
       <div
         className="canvas-wrap"
+        ref={wrap}
         tabIndex={0}
         onKeyDown={onKey}
+        onPointerDown={(e) => (down.current = { x: e.clientX, y: e.clientY })}
+        onClick={(e) => {
+          // a click, not the end of an orbit drag, on a point selects or deselects it
+          const d0 = down.current;
+          if (lassoOn || !hover || !d0 || Math.hypot(e.clientX - d0.x, e.clientY - d0.y) > 4) return;
+          toggleSelected(hover.index);
+        }}
         aria-label="3D view of class features. Arrow keys orbit, plus and minus zoom, R resets."
         data-testid="subspace-view"
       >
-        <SubspaceCanvas active={active} frame={frame} hidden={hidden} showAxes={showAxes} resetKey={resetKey} command={command} onHover={setHover} />
+        <SubspaceCanvas
+          active={active}
+          frame={frame}
+          hidden={hidden}
+          selected={selected}
+          showAxes={showAxes}
+          resetKey={resetKey}
+          command={command}
+          onHover={setHover}
+          lasso={lasso}
+          orbit={!lassoOn}
+        />
+        {lassoOn && (
+          <div className="lasso-layer" data-testid="lasso-layer" onPointerDown={lassoDown} onPointerMove={lassoMove} onPointerUp={lassoUp}>
+            {lassoPath && (
+              <svg className="lasso-path" aria-hidden="true">
+                <polygon points={lassoPath.map((p) => p.join(',')).join(' ')} />
+              </svg>
+            )}
+          </div>
+        )}
         <div className="canvas-tools">
+          <button
+            className={`btn small ${lassoOn ? 'on' : ''}`}
+            aria-pressed={lassoOn}
+            onClick={() => setLassoOn((v) => !v)}
+            title="Lasso: drag around points to select them (shift adds); off: click a point to select it"
+            data-testid="lasso"
+          >
+            Lasso
+          </button>
+          {selected.size > 0 && (
+            <button className="btn small" onClick={() => setSelected(new Set())} title="Clear the selection" data-testid="clear-selection">
+              {selected.size} selected ×
+            </button>
+          )}
           <button className="btn small" onClick={() => command.current?.('in')} aria-label="Zoom in" title="Zoom in (+)">
             +
           </button>

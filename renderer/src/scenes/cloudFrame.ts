@@ -149,3 +149,21 @@ export function nearestPoint(
   }
   return best;
 }
+
+/** Indices of the visible points whose screen position lies inside the polygon (even-odd rule). */
+export function pointsInPolygon(screen: Float32Array, n: number, polygon: readonly [number, number][], visible: (i: number) => boolean): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const x = screen[i * 2];
+    const y = screen[i * 2 + 1];
+    if (!Number.isFinite(x) || !visible(i)) continue;
+    let inside = false;
+    for (let a = 0, b = polygon.length - 1; a < polygon.length; b = a++) {
+      const [xa, ya] = polygon[a];
+      const [xb, yb] = polygon[b];
+      if (ya > y !== yb > y && x < ((xb - xa) * (y - ya)) / (yb - ya) + xa) inside = !inside;
+    }
+    if (inside) out.push(i);
+  }
+  return out;
+}
