@@ -58,8 +58,11 @@ describe('crate-lab train / runs / eval / resume', () => {
 
     const runs = cli(['runs', '--runs-root', root, '--json']);
     expect(runs.code).toBe(0);
-    const listed = runs.lines.map((l) => JSON.parse(l) as { id: string; status: string; tasksDone: number; lastAccuracy: number; settings: string[] });
+    const lines = runs.lines.map((l) => JSON.parse(l) as { type: string; id: string; status: string; tasksDone: number; lastAccuracy: number; settings: string[]; runIds?: string[] });
+    // one line per run, then one per group of runs of the same settings (here the run alone)
+    const listed = lines.filter((l) => l.type === 'run');
     expect(listed).toHaveLength(1);
+    expect(lines.filter((l) => l.type === 'group').map((g) => g.runIds)).toEqual([[s.runId]]);
     expect(listed[0]).toMatchObject({ id: s.runId, status: 'finished', tasksDone: 2 });
     // what this run was asked to do beyond a plain `train`, as the flags set it (the table lists them too)
     expect([...listed[0].settings].sort()).toEqual(
