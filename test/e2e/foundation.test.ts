@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { BackendStatus, LabApi } from '../../preload/api';
+import { LAB_METHODS, type BackendStatus, type LabApi } from '../../preload/api';
 
 const repo = fileURLToPath(new URL('../../', import.meta.url));
 const cli = join(repo, 'main/cli/index.ts');
@@ -150,7 +150,7 @@ describe('the built Electron main (with a stand-in electron module)', () => {
     expect(preload).not.toMatch(/^\s*import\s/m);
     expect(seen.url).toBe(`file://${join(repo, 'out/renderer/index.html')}`);
     expect(existsSync(fileURLToPath(seen.url))).toBe(true);
-    expect(seen.channels).toHaveLength(11);
+    expect(seen.channels).toHaveLength(LAB_METHODS.length); // one handler per request method
     expect(seen.csp[0]).toContain("script-src 'self';");
 
     // The engine ran from the built bundle (out/main/chunks/entry-*.js), not from the TypeScript source.
