@@ -1,5 +1,5 @@
 /**
- * `crate-lab` command line (`npm run lab -- <command>`). Exit codes: 0 ok, 2 usage or bad input, 1 failure.
+ * `crate-lab` command line (`npm run lab -- <command>`). Exit codes: 0 ok, 2 usage or bad input, 3 no readable checkpoint (resume), 1 failure.
  *
  * This file owns the root command and the foundation commands (serve, backends, models); other modules add
  * theirs through a `registerXCommand(program)` hook, loaded here when present so that a module still being

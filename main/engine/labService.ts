@@ -27,12 +27,13 @@ import { countSpecs, decoderSpecs, encoderSpecs } from '../../models/crate/param
 import { engineConfig } from './modelDefaults';
 import { DataError } from '../data/dataError';
 import { RunIndex } from '../store/runIndex';
-import { isValidRunId, pidAlive, readMetrics, readKnowledge, readReconstructions, readRunJson, readSnapshot, readStatus, runDirOf, summarizeRun } from '../store/runFiles';
+import { describeHolder, liveHolder } from '../store/runLock';
+import { isValidRunId, readMetrics, readKnowledge, readReconstructions, readRunJson, readSnapshot, runDirOf, summarizeRun } from '../store/runFiles';
 import { BackendError, initBackend, probeBackends, runtimeVersions } from './backends';
 import { EventHub } from './events';
 import type { Recipe } from './recipe';
 import type { CurriculumRunner } from './runner';
-import { createRun, openRun, UsageError, type BackendInfo, type SessionDeps } from './session';
+import { createRun, openRun, UnreadableCheckpointsError, UsageError, type BackendInfo, type SessionDeps } from './session';
 import { appVersion } from './appVersion';
 
 export type LabService = Omit<LabApi, 'onEvent' | 'pickPath'> & {
@@ -54,6 +55,8 @@ const ok = <T>(value: T): Result<T> => ({ ok: true, value });
 /** Any thrown error as a LabError with a readable message and no stack. */
 export function toLabError(e: unknown): LabError {
   if (e instanceof DataError) return { code: 'bad-data', message: e.message };
+  if (e instanceof UnreadableCheckpointsError)
+    return { code: 'bad-data', message: e.message, hint: `To learn it again from step 0, run \`npm run lab -- resume ${e.runId} --restart\` at a shell.` };
   if (e instanceof UsageError) return { code: e.code, message: e.message };
   if (e instanceof BackendError) return { code: 'unavailable', message: e.message };
   const code = (e as { code?: unknown })?.code;
@@ -186,9 +189,8 @@ export async function createLabService(opts: LabServiceOptions): Promise<LabServ
         const dir = runDirOf(runsRoot, runId);
         if (!fs.existsSync(path.join(dir, 'run.json'))) throw new UsageError(`no run '${runId}' in ${runsRoot}`, 'not-found');
         if (active.has(runId)) throw new UsageError(`run ${runId} is active; stop it before deleting`, 'conflict');
-        const st = readStatus(dir);
-        if (st && (st.status === 'running' || st.status === 'paused') && pidAlive(st.pid) && st.pid !== process.pid)
-          throw new UsageError(`run ${runId} is active in process ${st.pid}; stop it before deleting`, 'conflict');
+        const writer = liveHolder(dir);
+        if (writer) throw new UsageError(`run ${runId} is being written by ${describeHolder(writer.holder)}; stop it before deleting`, 'conflict');
         fs.rmSync(dir, { recursive: true, force: true });
         await index.list();
         return { deleted: runId };
