@@ -6,6 +6,7 @@ import type { KnowledgeRecord, MetricRecord, ReconstructionEvent, RunStatus, Run
 import { readJsonOrNull, removeStaleTmpFiles, writeJsonAtomic } from './atomicFile';
 import { readNdjson } from './ndjson';
 import { liveHolder } from './runLock';
+import { removeStaleStaging } from '../export/stagingDir';
 
 export const RUN_FORMAT_VERSION = 1;
 
@@ -111,6 +112,7 @@ export function summarizeRun(runDir: string): RunSummary | null {
   const run = readRunJson(runDir);
   if (!run) return null;
   removeStaleTmpFiles(runDir);
+  removeStaleStaging(path.join(runDir, 'exports')); // a killed export's half-written folder
   const st = readStatus(runDir) ?? { status: 'created' as RunStatus, updatedAt: run.createdAt };
   let status = st.status;
   // a run whose writer died without a final status was interrupted (SIGKILL, crash, power loss): its lock says whether
