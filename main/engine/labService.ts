@@ -35,9 +35,12 @@ import type { Recipe } from './recipe';
 import type { CurriculumRunner } from './runner';
 import { createRun, openRun, UnreadableCheckpointsError, UsageError, type BackendInfo, type SessionDeps } from './session';
 import { appVersion } from './appVersion';
+import { PathPolicy, PathRefusedError } from './pathPolicy';
 
 export type LabService = Omit<LabApi, 'onEvent' | 'pickPath'> & {
   subscribe(listener: (e: LabEvent) => void): () => void;
+  /** Allow reading (and, in the app, exporting into) a path the person picked; not part of LabApi, so no request reaches it. */
+  allowPath(p: string): void;
   close(): Promise<void>;
 };
 
@@ -45,6 +48,8 @@ export interface LabServiceOptions {
   runsRoot: string;
   backend: BackendChoice;
   host: 'electron' | 'web' | 'cli';
+  /** folders the API may read data from besides the runs root (`serve --data-root`, the app's picks) */
+  dataRoots?: string[];
 }
 
 /** StartRunRequest plus optional recipe/model overrides (CLI flags; the window sends plain requests). */
@@ -55,12 +60,13 @@ const ok = <T>(value: T): Result<T> => ({ ok: true, value });
 /** Any thrown error as a LabError with a readable message and no stack. */
 export function toLabError(e: unknown): LabError {
   if (e instanceof DataError) return { code: 'bad-data', message: e.message };
+  if (e instanceof PathRefusedError) return { code: 'forbidden', message: e.message, hint: e.hint };
   if (e instanceof UnreadableCheckpointsError)
     return { code: 'bad-data', message: e.message, hint: `To learn it again from step 0, run \`npm run lab -- resume ${e.runId} --restart\` at a shell.` };
   if (e instanceof UsageError) return { code: e.code, message: e.message };
   if (e instanceof BackendError) return { code: 'unavailable', message: e.message };
   const code = (e as { code?: unknown })?.code;
-  const known: LabError['code'][] = ['bad-request', 'bad-data', 'not-found', 'conflict', 'unavailable', 'io', 'engine', 'internal'];
+  const known: LabError['code'][] = ['bad-request', 'bad-data', 'not-found', 'conflict', 'unavailable', 'io', 'engine', 'forbidden', 'too-large', 'internal'];
   if (typeof code === 'string' && known.includes(code as LabError['code'])) return { code: code as LabError['code'], message: (e as Error).message };
   if (typeof code === 'string' && /^E[A-Z]+$/.test(code)) return { code: 'io', message: (e as Error).message };
   return { code: 'internal', message: e instanceof Error ? e.message : String(e) };
@@ -94,6 +100,8 @@ export async function createLabService(opts: LabServiceOptions): Promise<LabServ
   fs.mkdirSync(runsRoot, { recursive: true });
   const hub = new EventHub();
   const index = new RunIndex(runsRoot);
+  // the window and web mode are confined to the runs root and the data roots; the CLI host keeps any path
+  const policy = new PathPolicy(opts.host, runsRoot, opts.dataRoots ?? []);
   const active = new Map<string, CurriculumRunner>();
   let backend: Promise<BackendInfo> | null = null;
   const ensureBackend = (): Promise<BackendInfo> => {
@@ -167,6 +175,7 @@ export async function createLabService(opts: LabServiceOptions): Promise<LabServ
     inspectData: (spec: string) =>
       guard(async (): Promise<DataInspectResult> => {
         if (typeof spec !== 'string') throw new UsageError('inspectData: spec must be a string');
+        policy.checkDataSpec(spec, 'inspectData');
         const { inspectDataset } = await import('../data/inspect');
         return inspectDataset(spec, { grid: true });
       }),
@@ -198,8 +207,11 @@ export async function createLabService(opts: LabServiceOptions): Promise<LabServ
 
     startRun: (req: StartRunRequest) =>
       guard(async () => {
-        const r = req as StartRunRequestExt;
+        let r = req as StartRunRequestExt;
         validateStart(r);
+        policy.checkDataSpec(r.data, 'startRun data');
+        if (r.watchDir !== undefined) policy.checkReadPath(r.watchDir, 'startRun watchDir');
+        if (r.from !== undefined) r = { ...r, from: policy.resolveFrom(r.from) };
         busy();
         // the window's one recipe knob travels as a request field; CLI flags come as a whole recipe
         const recipe = r.decoderEpochs !== undefined ? { ...(r.recipe ?? {}), decoderEpochs: r.decoderEpochs } : r.recipe;
@@ -261,10 +273,17 @@ export async function createLabService(opts: LabServiceOptions): Promise<LabServ
         } catch (e) {
           throw Object.assign(new Error(`export is not available in this build (${(e as Error).message.split('\n')[0]})`), { code: 'unavailable' });
         }
+        if (req && typeof req.runId === 'string' && isValidRunId(req.runId)) policy.checkExportDir(req.runId, req.outDir);
+        else if (req?.outDir !== undefined && policy.confined) throw new UsageError(`exportRun: '${String(req?.runId)}' is not a valid run id`);
         return mod.exportRun(runsRoot, req);
       }),
 
     subscribe: (listener) => hub.subscribe(listener),
+
+    allowPath: (p: string) => {
+      policy.allowData(p);
+      policy.allowExport(p);
+    },
 
     close: async () => {
       const runs = [...active.values()];
