@@ -63,6 +63,8 @@ export function decodeImage(buf: Uint8Array, file: string, label: string, maxPix
     if (/read requests waitng|unexpected end/i.test(why)) why = 'the file ends early';
     // Node's buffer allocator says "size out of range" (or similar) for a size it cannot allocate
     else if (err instanceof RangeError || /out of range|out of memory|maxResolutionInMP|maxMemoryUsage/i.test(why)) why = 'too large to decode';
+    // a decoder tripping over its own state ("Cannot set properties of undefined …") means the data is corrupt
+    else if (err instanceof TypeError || /undefined|null|is not a function|NaN/.test(why)) why = 'corrupt or malformed data';
     throw new DataError(file, `unreadable ${isPng ? 'PNG' : 'JPEG'} image (${why})`, label);
   }
   if (width === 0 || height === 0) throw new DataError(file, `empty ${width}x${height} image`, label);
