@@ -2,9 +2,10 @@
  * Electron main: windows, dialogs and IPC only. Training runs in the engine utilityProcess, so this file
  * never imports TF.js or models/ (STYLE.md rule 7): a busy or crashed engine cannot freeze the window.
  */
-import { app, BrowserWindow, dialog, ipcMain, utilityProcess } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, protocol, utilityProcess } from 'electron';
 import { join, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
+import { APP_SCHEME, APP_SCHEME_PRIVILEGES, APP_URL, appResponse } from './appProtocol';
 import { CHANNELS, type BackendChoice, type LabMethod, type Result } from '../preload/api';
 import enginePath from './engine/entry?modulePath';
 import { EngineHost, engineEnv, type EngineLauncher, type EngineOutbound } from './engine/host';
@@ -14,8 +15,14 @@ import { createMainWindow, hardenWebContents, isAppUrl } from './window';
 const here = fileURLToPath(new URL('.', import.meta.url));
 const devServerUrl = process.env['ELECTRON_RENDERER_URL'];
 const dev = !app.isPackaged && Boolean(devServerUrl);
-const appUrl = dev && devServerUrl ? devServerUrl : pathToFileURL(join(here, '../renderer/index.html')).href;
+// the built renderer is served from app://crate-lab/ (main/appProtocol.ts), never from file://
+const rendererDir = join(here, '../renderer');
+const appUrl = dev && devServerUrl ? devServerUrl : APP_URL;
 const preloadPath = join(here, '../preload/index.cjs');
+const iconPath = join(rendererDir, 'icon.png');
+
+// must happen before 'ready'
+protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: { ...APP_SCHEME_PRIVILEGES } }]);
 
 function runsRoot(): string {
   const fromEnv = process.env['CRATE_LAB_RUNS'];
@@ -53,11 +60,17 @@ function utilityLauncher(entry: string): EngineLauncher {
   };
 }
 
-async function pickPath(kind: 'folder' | 'file'): Promise<Result<string | null>> {
+/**
+ * The native picker. What the person picks here is what the window may then read (data, `from`) and export into for
+ * this session: the engine's API is otherwise confined to the runs root (main/engine/pathPolicy.ts).
+ */
+async function pickPath(host: EngineHost, kind: 'folder' | 'file'): Promise<Result<string | null>> {
   const win = BrowserWindow.getFocusedWindow();
   const options = { properties: [kind === 'folder' ? ('openDirectory' as const) : ('openFile' as const)] };
   const picked = win ? await dialog.showOpenDialog(win, options) : await dialog.showOpenDialog(options);
-  return { ok: true, value: picked.canceled ? null : (picked.filePaths[0] ?? null) };
+  const p = picked.canceled ? null : (picked.filePaths[0] ?? null);
+  if (p) host.allowPath(p);
+  return { ok: true, value: p };
 }
 
 function engineHandlers(host: EngineHost): LabHandlers {
@@ -78,7 +91,7 @@ function engineHandlers(host: EngineHost): LabHandlers {
     resumeRun: forward('resumeRun'),
     control: forward('control'),
     exportRun: forward('exportRun'),
-    pickPath,
+    pickPath: (kind: 'folder' | 'file') => pickPath(host, kind),
   } as LabHandlers;
 }
 
@@ -88,6 +101,10 @@ async function main(): Promise<void> {
     return;
   }
   await app.whenReady();
+  protocol.handle(APP_SCHEME, async (request) => {
+    const r = await appResponse(rendererDir, request.url);
+    return new Response(typeof r.body === 'string' ? r.body : Buffer.from(r.body), { status: r.status, headers: r.headers });
+  });
 
   // Any web contents created later (a devtools page, a stray frame) gets the same navigation rules.
   app.on('web-contents-created', (_e, contents) => hardenWebContents(contents, appUrl));
@@ -102,7 +119,7 @@ async function main(): Promise<void> {
   host.start().catch((e: Error) => console.error(`CRATE Lab: the engine did not start: ${e.message}`));
 
   const open = (): void => {
-    createMainWindow({ preloadPath, appUrl, dev });
+    createMainWindow({ preloadPath, appUrl, dev, icon: iconPath });
   };
   open();
   app.on('second-instance', () => BrowserWindow.getAllWindows()[0]?.focus());

@@ -80,6 +80,10 @@ export function hardenWebContents(contents: WebContents, appUrl: string): void {
   contents.on('will-redirect', (event, url) => {
     if (!isAppUrl(url, appUrl)) event.preventDefault();
   });
+  // any frame, not only the top one (will-navigate sees the main frame only): no frame may leave the app's page
+  contents.on('will-frame-navigate', (details) => {
+    if (!isAppUrl(details.url, appUrl)) details.preventDefault();
+  });
   contents.on('will-attach-webview', (event) => event.preventDefault());
 }
 
@@ -95,13 +99,15 @@ export function hardenSession(ses: Session, dev: boolean): void {
 
 export interface MainWindowOptions {
   preloadPath: string;
-  /** http URL of the Vite dev server in development, file URL of the built renderer otherwise. */
+  /** http URL of the Vite dev server in development, app://crate-lab/index.html (main/appProtocol.ts) otherwise. */
   appUrl: string;
   dev: boolean;
+  /** the window icon (Linux and Windows; macOS takes the bundle's) */
+  icon?: string;
 }
 
 export function createMainWindow(opts: MainWindowOptions): BrowserWindow {
-  const win = new BrowserWindow(windowOptions(opts.preloadPath, opts.dev));
+  const win = new BrowserWindow(windowOptions(opts.preloadPath, opts.dev, opts.icon ? { icon: opts.icon } : {}));
   hardenSession(win.webContents.session, opts.dev);
   hardenWebContents(win.webContents, opts.appUrl);
   win.once('ready-to-show', () => win.show());

@@ -20,6 +20,8 @@ export type ErrorCode =
   | 'unavailable' // a backend or feature not available on this machine
   | 'io' // filesystem problem (unwritable folder...)
   | 'engine' // the engine process failed or restarted
+  | 'forbidden' // a path outside what the API may touch (see main/engine/pathPolicy.ts); the hint says how to allow it
+  | 'too-large' // a web-mode message over the size limit
   | 'internal';
 
 export interface LabError {

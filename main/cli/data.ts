@@ -18,6 +18,8 @@ export interface DataInspectOptions {
   preset?: string;
   seed?: number;
   maxPerClass?: number;
+  /** PNG/JPEG files declaring more pixels are refused before decoding (default 4096², $CRATE_LAB_MAX_IMAGE_PIXELS) */
+  maxImagePixels?: number;
 }
 
 export interface CliIo {
@@ -49,6 +51,7 @@ export function registerDataCommand(program: Command): void {
     .option('--preset <name>', `convert to a preset's image shape (${Object.keys(PRESETS).join(', ')})`)
     .option('--seed <n>', 'seed of the train/test split', integerOption('--seed', 0), DEFAULT_SEED)
     .option('--max-per-class <n>', 'keep at most n training images per class', integerOption('--max-per-class', 1))
+    .option('--max-image-pixels <n>', 'refuse PNG/JPEG files declaring more pixels, before decoding them (default 4096x4096 = 16777216, or $CRATE_LAB_MAX_IMAGE_PIXELS)', integerOption('--max-image-pixels', 1))
     .action(async (spec: string, opts: DataInspectOptions) => {
       process.exitCode = await runDataInspect(spec, opts, processIo);
     });
@@ -68,7 +71,7 @@ export async function runDataInspect(spec: string, opts: DataInspectOptions, io:
   let result: DataInspectResult;
   let png: Buffer;
   try {
-    const ds = await loadDataset(spec, { shape, seed: opts.seed, maxPerClass: opts.maxPerClass });
+    const ds = await loadDataset(spec, { shape, seed: opts.seed, maxPerClass: opts.maxPerClass, maxImagePixels: opts.maxImagePixels });
     result = summarizeDataset(ds);
     png = renderSampleGrid(ds);
   } catch (err) {

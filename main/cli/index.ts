@@ -1,5 +1,5 @@
 /**
- * `crate-lab` command line (`npm run lab -- <command>`). Exit codes: 0 ok, 2 usage or bad input, 1 failure.
+ * `crate-lab` command line (`npm run lab -- <command>`). Exit codes: 0 ok, 2 usage or bad input, 3 no readable checkpoint (resume), 1 failure.
  *
  * This file owns the root command and the foundation commands (serve, backends, models); other modules add
  * theirs through a `registerXCommand(program)` hook, loaded here when present so that a module still being
@@ -38,6 +38,8 @@ interface ServeOptions {
   host: string;
   open?: boolean;
   runsRoot: string;
+  /** folders the web API may read datasets from, besides the runs root (repeatable --data-root) */
+  dataRoot: string[];
   backend: BackendChoice;
   rendererDir: string;
 }
@@ -64,7 +66,13 @@ async function serve(opts: ServeOptions): Promise<void> {
     );
   }
   if (!existsSync(resolve(opts.rendererDir, 'index.html'))) await buildRenderer(opts.rendererDir);
-  const host = new EngineHost({ runsRoot: opts.runsRoot, backend: opts.backend, host: 'web' });
+  const missing = opts.dataRoot.filter((r) => !existsSync(r));
+  if (missing.length) {
+    process.stderr.write(`error: --data-root ${missing.join(', ')}: no such folder\n`);
+    process.exitCode = 2;
+    return;
+  }
+  const host = new EngineHost({ runsRoot: opts.runsRoot, backend: opts.backend, host: 'web', dataRoots: opts.dataRoot });
   host.onEvent((e) => {
     if (e.type === 'engine') process.stderr.write(`engine: ${e.message}\n`);
   });
@@ -88,6 +96,10 @@ async function serve(opts: ServeOptions): Promise<void> {
     }
   }
   process.stdout.write(`runs: ${opts.runsRoot}   backend: ${opts.backend}   (Ctrl+C to stop)\n`);
+  process.stdout.write(
+    `the page may read data from: the built-in data, ${[opts.runsRoot, ...opts.dataRoot].join(', ')}` +
+      `${opts.dataRoot.length ? '' : ' (add folders with --data-root DIR)'}; exports go to each run's exports/ folder\n`,
+  );
   if (opts.open) {
     const { openBrowser } = await import('../server/openBrowser');
     openBrowser(server.url);
@@ -221,9 +233,12 @@ export async function buildProgram(): Promise<Command> {
     .option('--host <host>', 'address to bind', '127.0.0.1')
     .option('--open', 'open the URL in the default browser')
     .option('--runs-root <dir>', 'folder holding the runs (default $CRATE_LAB_RUNS or ./runs)', defaultRunsRoot())
+    .option('--data-root <dir>', 'a folder the page may read datasets from, besides the runs root (repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[])
     .addOption(backendOption())
     .addOption(new Option('--renderer-dir <dir>', 'built renderer to serve').default(resolve(repoRoot, 'out/renderer')).hideHelp())
-    .action(async (opts: ServeOptions) => serve({ ...opts, runsRoot: resolve(opts.runsRoot), rendererDir: resolve(opts.rendererDir) }));
+    .action(async (opts: ServeOptions) =>
+      serve({ ...opts, runsRoot: resolve(opts.runsRoot), dataRoot: opts.dataRoot.map((r) => resolve(r)), rendererDir: resolve(opts.rendererDir) }),
+    );
 
   program
     .command('backends')

@@ -1,6 +1,6 @@
 // `train`, `resume RUN`, `eval RUN`, `runs`: the engine run in-process (no child process), with a progress bar on a
 // terminal or, with --json, one JSON object per line on stdout ending with {"type":"summary", …}.
-// Exit codes: 0 success, 2 bad input or usage, 1 failure.
+// Exit codes: 0 success, 2 bad input or usage (also: the run has another live writer), 3 resume found no readable checkpoint, 1 failure.
 import { Command, InvalidArgumentError, Option } from 'commander';
 import * as path from 'node:path';
 import type { BackendChoice, LabEvent, MetricRecord, RunGroup, RunSummary, StartRunRequest } from '../../preload/api';
@@ -11,7 +11,7 @@ import { evaluateRun } from '../engine/evalRun';
 import { EventHub } from '../engine/events';
 import { DEFAULT_RECIPE, QUICK_OVERRIDES, type Recipe } from '../engine/recipe';
 import type { CurriculumRunner, EngineTaskRecord } from '../engine/runner';
-import { createRun, openRun, UsageError, type SessionDeps } from '../engine/session';
+import { createRun, openRun, UnreadableCheckpointsError, UsageError, type SessionDeps } from '../engine/session';
 import { memberStatus } from '../engine/sweep';
 import { groupRuns } from '../store/runGroups';
 import { RunIndex } from '../store/runIndex';
@@ -265,14 +265,16 @@ export function summaryOf(runner: CurriculumRunner, runsRoot: string, backend: s
 }
 
 function exitCodeFor(e: unknown): number {
+  if (e instanceof UnreadableCheckpointsError) return 3; // a run that exists but cannot be resumed as it is
   return e instanceof UsageError || e instanceof DataError || e instanceof InvalidArgumentError ? 2 : e instanceof BackendError ? 2 : 1;
 }
 
 function reportError(e: unknown, json: boolean | undefined): void {
   const msg = e instanceof Error ? e.message : String(e);
-  if (json) out({ type: 'error', code: exitCodeFor(e) === 2 ? 'bad-input' : 'failure', message: msg });
+  const code = exitCodeFor(e);
+  if (json) out({ type: 'error', code: code === 2 ? 'bad-input' : code === 3 ? 'unreadable-checkpoints' : 'failure', message: msg });
   process.stderr.write(`error: ${msg}\n`);
-  process.exitCode = exitCodeFor(e);
+  process.exitCode = code;
 }
 
 /** Drive a runner to its end, reporting as asked; sets process.exitCode. */
@@ -388,7 +390,12 @@ function stripUndefined<T extends object>(o: T): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
-async function resume(runId: string, o: CommonOpts): Promise<void> {
+interface ResumeOpts extends CommonOpts {
+  force?: boolean;
+  restart?: boolean;
+}
+
+async function resume(runId: string, o: ResumeOpts): Promise<void> {
   try {
     const root = path.resolve(o.runsRoot);
     // a sweep's name continues the sweep (a run folder of that name would win, but ids and sweep names do not meet)
@@ -398,7 +405,11 @@ async function resume(runId: string, o: CommonOpts): Promise<void> {
       return;
     }
     const { deps, hub } = await setup(o);
-    const runner = await openRun(deps, runId);
+    const warn = (message: string): void => {
+      if (o.json) out({ type: 'log', runId, level: 'warn', message, time: new Date().toISOString() });
+      process.stderr.write(`${message}\n`);
+    };
+    const runner = await openRun(deps, runId, { force: o.force, restart: o.restart, warn });
     if (!o.json) process.stderr.write(`resuming run ${runId} at task ${runner.pos.task + 1}, step ${runner.pos.step}\n`);
     await drive(runner, hub, deps, classNamesOf(runner), o.json);
   } catch (e) {
@@ -526,12 +537,14 @@ export function registerTrainCommands(program: Command): void {
 
   program
     .command('resume')
-    .description('continue a run from its last checkpoint, or a sweep with the run it was in')
+    .description('continue a run from its last checkpoint (exit code 3 when none of its checkpoints can be read), or a sweep with the run it was in')
     .argument('<run>', 'run id or sweep name (see `runs`)')
     .addOption(backendOption())
     .addOption(runsRootOption())
     .option('--json', 'one JSON object per line on stdout; the last is {"type":"summary",…}')
-    .action((id: string, o: CommonOpts) => resume(id, o));
+    .option('--force', 'take the run over even if its lock says another live process writes it (with a warning)')
+    .option('--restart', 'when no checkpoint can be read, learn the run again from step 0 (unreadable ones are kept in checkpoints/corrupt-<step>/)')
+    .action((id: string, o: ResumeOpts) => resume(id, o));
 
   program
     .command('eval')

@@ -1,14 +1,14 @@
-import { basename } from 'node:path';
 import type { LabError } from '../../preload/api';
 
 /**
  * A dataset file or folder that cannot be used. `message` is one readable sentence that starts with the
- * file's name; `file` is the full path (or the spec, when no file is involved). Callers show the message
- * and never the stack (STYLE rule 11).
+ * file's path as the person wrote the dataset's (the spec's path joined with the inner file's name, so a user with
+ * several datasets knows which one); `file` is that path (or the spec, when no file is involved). Callers show the
+ * message and never the stack (STYLE rule 11).
  */
 export class DataError extends Error {
   readonly file: string;
-  constructor(file: string, problem: string, label: string = basename(file) || file) {
+  constructor(file: string, problem: string, label: string = file) {
     super(`${label}: ${problem}`);
     this.name = 'DataError';
     this.file = file;

@@ -13,6 +13,7 @@ import { loadCifar } from './cifar';
 import { convertImages, conversionNotes } from './convert';
 import { DataError } from './dataError';
 import { loadImageFolder } from './imageFolder';
+import { maxImagePixels } from './imageLimits';
 import { loadIdx } from './idx';
 import { loadNpy } from './npy';
 import type { RawImages, RawSource } from './rawSource';
@@ -38,6 +39,8 @@ export interface LoadOptions {
   testFraction?: number;
   /** Keep at most this many training images per class (test keeps the same proportion), for quick runs. */
   maxPerClass?: number;
+  /** PNG/JPEG files declaring more pixels are refused before decoding (default 4096², $CRATE_LAB_MAX_IMAGE_PIXELS). */
+  maxImagePixels?: number;
 }
 
 export const DEFAULT_SPEC = 'builtin:digits';
@@ -68,7 +71,7 @@ export async function loadDataset(spec: string = DEFAULT_SPEC, opts: LoadOptions
       source = await loadCifar(arg);
       break;
     case 'folder':
-      source = await loadImageFolder(arg, opts.shape);
+      source = await loadImageFolder(arg, opts.shape, maxImagePixels(opts.maxImagePixels));
       break;
     case 'npy':
       source = await loadNpy(arg);

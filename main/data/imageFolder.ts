@@ -12,6 +12,7 @@ import { PNG } from 'pngjs';
 import { conversionNotes, makeImageConverter } from './convert';
 import { DataError, ioError } from './dataError';
 import { isDirectory, readBytes } from './fileRead';
+import { jpegSize, limitText, maxImagePixels, MAX_PIXELS_ENV, pngSize } from './imageLimits';
 import type { RawSource } from './rawSource';
 import { channelWord } from './rawSource';
 
@@ -23,20 +24,33 @@ interface Decoded {
 
 const isHidden = (name: string) => name.startsWith('.');
 
-/** Decodes a PNG or JPEG by its signature; `label` names the file in errors. */
-export function decodeImage(buf: Uint8Array, file: string, label: string): Decoded {
+/**
+ * Decodes a PNG or JPEG by its signature; `label` names the file in errors. The size the header declares is checked
+ * against `maxPixels` (main/data/imageLimits.ts) before anything is decoded.
+ */
+export function decodeImage(buf: Uint8Array, file: string, label: string, maxPixels: number = maxImagePixels()): Decoded {
   let rgba: Uint8Array;
   let width: number;
   let height: number;
   const isPng = buf.length >= 8 && buf[0] === 0x89 && buf[1] === 0x50 && buf[2] === 0x4e && buf[3] === 0x47;
   const isJpeg = buf.length >= 3 && buf[0] === 0xff && buf[1] === 0xd8 && buf[2] === 0xff;
+  const declared = isPng ? pngSize(buf) : isJpeg ? jpegSize(buf) : null;
+  if (declared && declared.width * declared.height > maxPixels) {
+    throw new DataError(
+      file,
+      `the ${isPng ? 'PNG' : 'JPEG'} header declares ${declared.width}x${declared.height} pixels, more than the decoding limit of ${limitText(maxPixels)}; ` +
+        `if the image is genuine, raise the limit with ${MAX_PIXELS_ENV}=<pixels>`,
+      label,
+    );
+  }
   try {
     if (isPng) {
       const png = PNG.sync.read(Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength));
       ({ width, height } = png);
       rgba = png.data;
     } else if (isJpeg) {
-      const img = jpeg.decode(buf, { useTArray: true, formatAsRGBA: true, maxMemoryUsageInMB: 1024 });
+      // jpeg-js's own bounds as a second line, for a header the scan above could not read
+      const img = jpeg.decode(buf, { useTArray: true, formatAsRGBA: true, maxMemoryUsageInMB: 1024, maxResolutionInMP: Math.max(1, Math.ceil(maxPixels / 1e6)) });
       ({ width, height } = img);
       rgba = img.data;
     } else {
@@ -47,6 +61,10 @@ export function decodeImage(buf: Uint8Array, file: string, label: string): Decod
     let why = String((err as Error).message ?? err).trim();
     // pngjs reports a short file as pending stream reads; say what it means.
     if (/read requests waitng|unexpected end/i.test(why)) why = 'the file ends early';
+    // Node's buffer allocator says "size out of range" (or similar) for a size it cannot allocate
+    else if (err instanceof RangeError || /out of range|out of memory|maxResolutionInMP|maxMemoryUsage/i.test(why)) why = 'too large to decode';
+    // a decoder tripping over its own state ("Cannot set properties of undefined …") means the data is corrupt
+    else if (err instanceof TypeError || /undefined|null|is not a function|NaN/.test(why)) why = 'corrupt or malformed data';
     throw new DataError(file, `unreadable ${isPng ? 'PNG' : 'JPEG'} image (${why})`, label);
   }
   if (width === 0 || height === 0) throw new DataError(file, `empty ${width}x${height} image`, label);
@@ -79,12 +97,12 @@ async function listVisible(dir: string): Promise<string[]> {
   }
 }
 
-export async function loadImageFolder(dir: string, shape?: [number, number, number]): Promise<RawSource> {
+export async function loadImageFolder(dir: string, shape?: [number, number, number], maxPixels: number = maxImagePixels()): Promise<RawSource> {
   if (!(await isDirectory(dir))) throw new DataError(dir, 'folder: expects a folder with one sub-folder of images per class');
   const classNames: string[] = [];
   for (const name of await listVisible(dir)) {
     const s = await stat(join(dir, name)).catch((err) => {
-      throw ioError(join(dir, name), err, name);
+      throw ioError(join(dir, name), err);
     });
     if (s.isDirectory()) classNames.push(name);
   }
@@ -100,15 +118,15 @@ export async function loadImageFolder(dir: string, shape?: [number, number, numb
   for (let k = 0; k < classNames.length; k++) {
     const classDir = join(dir, classNames[k]);
     const files = await listVisible(classDir);
-    if (files.length === 0) throw new DataError(classDir, 'empty class folder (no PNG or JPEG images)', `${classNames[k]}/`);
+    if (files.length === 0) throw new DataError(classDir, 'empty class folder (no PNG or JPEG images)', `${classDir}/`);
     for (const f of files) {
       const file = join(classDir, f);
-      const label = `${classNames[k]}/${f}`;
+      const label = file; // the path as the person wrote the dataset's, so one of several datasets is named
       const st = await stat(file).catch((err) => {
         throw ioError(file, err, label);
       });
       if (st.isDirectory()) throw new DataError(file, 'unexpected sub-folder inside a class folder', `${label}/`);
-      const img = decodeImage(await readBytes(file), file, label);
+      const img = decodeImage(await readBytes(file), file, label, maxPixels);
       target ??= img.shape;
       const key = img.shape.join('x');
       sourceShapes.set(key, (sourceShapes.get(key) ?? 0) + 1);

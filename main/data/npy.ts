@@ -31,7 +31,7 @@ export interface NpyArray {
 }
 
 /** `file` goes into DataError.file; `label` starts the message (e.g. "data.npz (images.npy)"). */
-export function parseNpy(buf: Uint8Array, file: string, label: string = basename(file)): NpyArray {
+export function parseNpy(buf: Uint8Array, file: string, label: string = file): NpyArray {
   const fail = (problem: string) => new DataError(file, problem, label);
   const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59];
   if (buf.length < 10 || MAGIC.some((b, i) => buf[i] !== b)) throw fail('not an NPY file (no \\x93NUMPY magic)');
@@ -114,11 +114,18 @@ export function imagesFromNpy(a: NpyArray, file: string, label: string): Omit<Ra
     }
     // The PyTorch reference's rule: float images whose maximum exceeds 1.5 are on the 0..255 scale.
     white = max > 1.5 ? 255 : 1;
-    if (min < 0 || max > white) {
-      throw fail(`float images range from ${min} to ${max}; expected 0..1 or 0..255 (the loader maps them to [-1, 1])`);
+    // Negative values within [-1, 1] are PyTorch's Normalize(0.5, 0.5) convention: already the lab's own range.
+    const signed = white === 1 && min < 0 && min >= -1;
+    if ((min < 0 && !signed) || max > white) {
+      throw fail(`float images range from ${min} to ${max}; expected 0..1, 0..255 or -1..1 (the loader maps them to [-1, 1])`);
     }
-    valueMapping = white === 255 ? `${a.dtype}/255` : a.dtype;
-    if (a.dtype === 'float64') src = Float32Array.from(src);
+    valueMapping = white === 255 ? `${a.dtype}/255` : signed ? `${a.dtype} in [-1, 1], (v+1)/2` : a.dtype;
+    if (signed) {
+      // to [0, 1], which the common mapping v*2-1 takes back to the values as given (up to float32 rounding)
+      const t = new Float32Array(src.length);
+      for (let i = 0; i < src.length; i++) t[i] = (src[i] + 1) / 2;
+      src = t;
+    } else if (a.dtype === 'float64') src = Float32Array.from(src);
   }
   let pixels: Uint8Array | Float32Array = src as Uint8Array | Float32Array;
   if (channelsLast && c > 1) {
@@ -170,7 +177,7 @@ async function readNpz(file: string): Promise<{ images: { a: NpyArray; label: st
     } catch (err) {
       throw new DataError(file, `cannot extract ${key}.npy (${String((err as Error).message ?? err)})`);
     }
-    const label = `${basename(file)} (${key}.npy)`;
+    const label = `${file} (${key}.npy)`;
     return { a: parseNpy(data, file, label), label };
   };
   return { images: get('images'), labels: get('labels') };
@@ -196,9 +203,9 @@ export async function loadNpy(path: string): Promise<RawSource> {
     } else {
       throw new DataError(path, 'npy: expects an .npz file, an images .npy file or a folder with images.npy and labels.npy');
     }
-    const [ib, lb] = await Promise.all([readBytes(imagesFile), readBytes(labelsFile)]);
-    images = { a: parseNpy(ib, imagesFile), label: basename(imagesFile), file: imagesFile };
-    labels = { a: parseNpy(lb, labelsFile), label: basename(labelsFile), file: labelsFile };
+    // the images file first: a file that is not an array says so, instead of a missing labels.npy beside it
+    images = { a: parseNpy(await readBytes(imagesFile), imagesFile), label: imagesFile, file: imagesFile };
+    labels = { a: parseNpy(await readBytes(labelsFile), labelsFile), label: labelsFile, file: labelsFile };
   }
   const img = imagesFromNpy(images.a, images.file, images.label);
   const raw = labelsFromNpy(labels.a, labels.file, labels.label, img.n);

@@ -8,7 +8,9 @@
  * Runs in the engine process only (never in Electron main): loading Dawn or libtensorflow in main would let a
  * driver crash take the window down.
  */
+import { execFile } from 'node:child_process';
 import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import type { BackendChoice, BackendName, BackendStatus, GpuAdapterInfo } from '../../preload/api';
 
@@ -88,22 +90,81 @@ function isSoftwareAdapter(adapter: DawnAdapter, info: GpuAdapterInfo): boolean 
   return /swiftshader|llvmpipe|lavapipe|software/.test(text);
 }
 
+/** The in-process probe: loads Dawn here (its warnings go to this process's stderr). */
+async function probeWebGpuHere(): Promise<WebGpuProbe> {
+  try {
+    const gpu = await loadDawn();
+    const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
+    if (!adapter) return { available: false, reason: 'no WebGPU adapter found', adapter: null, software: false };
+    const info = adapterInfo(adapter);
+    return { available: true, adapter: info, software: isSoftwareAdapter(adapter, info) };
+  } catch (e) {
+    return { available: false, reason: dawnLoadReason(errorText(e)), adapter: null, software: false };
+  }
+}
+
+function dawnLoadReason(text: string): string {
+  return /vulkan/i.test(text) ? `libvulkan not found (install the Vulkan loader, e.g. libvulkan1): ${text}` : `WebGPU (Dawn) failed to load: ${text}`;
+}
+
+/** Dawn's first warning line in words, e.g. "vkCreateInstance: Found no drivers!" (its native stack lines dropped). */
+export function dawnWarning(stderr: string): string | null {
+  const line = stderr.split('\n').map((l) => l.trim()).find((l) => /^Warning:/.test(l));
+  return line ? line.replace(/^Warning:\s*/, '').slice(0, 160) : null;
+}
+
+// Runs in a child Node process: requests an adapter and prints one JSON line.
+const PROBE_SCRIPT = `
+const url = process.argv[1];
+try {
+  const mod = await import(url);
+  const create = mod.create ?? mod.default?.create;
+  const gpu = create([]);
+  const a = await gpu.requestAdapter({ powerPreference: 'high-performance' });
+  const i = (a && a.info) || {};
+  const text = (v) => String(v ?? '');
+  process.stdout.write(JSON.stringify(a ? { adapter: { vendor: text(i.vendor), architecture: text(i.architecture), description: text(i.description) }, fallback: !!a.isFallbackAdapter } : { adapter: null }) + '\\n');
+} catch (e) {
+  process.stdout.write(JSON.stringify({ error: String((e && e.message) || e).split('\\n')[0] }) + '\\n');
+}
+process.exit(0);
+`;
+
+/**
+ * The probe in a child process, so that Dawn's and Vulkan's warnings (printed by native code on stderr, with native
+ * stack lines, when there is no GPU) never reach the user's terminal: they become the `reason` of `backends` instead.
+ */
+async function probeWebGpuQuietly(): Promise<WebGpuProbe> {
+  let entry: string;
+  try {
+    entry = pathToFileURL(nodeRequire.resolve('webgpu')).href;
+  } catch (e) {
+    return { available: false, reason: dawnLoadReason(errorText(e)), adapter: null, software: false };
+  }
+  const { stdout, stderr, failure } = await new Promise<{ stdout: string; stderr: string; failure: string | null }>((resolve) => {
+    execFile(process.execPath, ['--input-type=module', '-e', PROBE_SCRIPT, entry], { timeout: 30_000, maxBuffer: 1 << 20, windowsHide: true }, (err, out, errOut) => {
+      const e = err as (NodeJS.ErrnoException & { signal?: string; killed?: boolean }) | null;
+      resolve({ stdout: String(out), stderr: String(errOut), failure: e ? (e.killed ? 'timed out' : e.signal ? `ended by ${e.signal}` : `failed (${e.message.split('\n')[0]})`) : null });
+    });
+  });
+  let got: { adapter?: GpuAdapterInfo | null; fallback?: boolean; error?: string } | null = null;
+  try {
+    got = JSON.parse(stdout.trim().split('\n').pop() ?? '');
+  } catch {
+    got = null;
+  }
+  const warning = dawnWarning(stderr);
+  if (!got) return { available: false, reason: `the WebGPU probe ${failure ?? 'printed nothing'}${warning ? ` (${warning})` : ''}`, adapter: null, software: false };
+  if (got.error) return { available: false, reason: dawnLoadReason(got.error), adapter: null, software: false };
+  if (!got.adapter) return { available: false, reason: `no WebGPU adapter found${warning ? ` (${warning})` : ''}`, adapter: null, software: false };
+  const info = got.adapter;
+  return { available: true, adapter: info, software: isSoftwareAdapter({ isFallbackAdapter: got.fallback }, info) };
+}
+
 export function probeWebGpu(): Promise<WebGpuProbe> {
-  webgpuProbe ??= (async (): Promise<WebGpuProbe> => {
-    try {
-      const gpu = await loadDawn();
-      const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
-      if (!adapter) return { available: false, reason: 'no WebGPU adapter found', adapter: null, software: false };
-      const info = adapterInfo(adapter);
-      return { available: true, adapter: info, software: isSoftwareAdapter(adapter, info) };
-    } catch (e) {
-      const text = errorText(e);
-      const reason = /vulkan/i.test(text)
-        ? `libvulkan not found (install the Vulkan loader, e.g. libvulkan1): ${text}`
-        : `WebGPU (Dawn) failed to load: ${text}`;
-      return { available: false, reason, adapter: null, software: false };
-    }
-  })();
+  // Under Electron process.execPath is the app itself, which must not run as Node (the runAsNode fuse is off):
+  // the engine there probes in its own process, whose stderr no terminal shows.
+  webgpuProbe ??= process.versions.electron || dawnGpu ? probeWebGpuHere() : probeWebGpuQuietly();
   return webgpuProbe;
 }
 

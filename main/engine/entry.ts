@@ -45,7 +45,8 @@ function pickTransport(): Transport {
 function parseOptions(raw: string | undefined): EngineOptions {
   const parsed = JSON.parse(raw ?? '{}') as Partial<EngineOptions>;
   if (typeof parsed.runsRoot !== 'string' || !parsed.runsRoot) throw new Error('engine started without a runs root');
-  return { runsRoot: parsed.runsRoot, backend: parsed.backend ?? 'auto', host: parsed.host ?? 'cli' };
+  const dataRoots = Array.isArray(parsed.dataRoots) ? parsed.dataRoots.filter((r): r is string => typeof r === 'string' && r !== '') : [];
+  return { runsRoot: parsed.runsRoot, backend: parsed.backend ?? 'auto', host: parsed.host ?? 'cli', dataRoots };
 }
 
 function messageOf(e: unknown): string {
@@ -94,6 +95,9 @@ async function main(): Promise<void> {
         break;
       case 'ping':
         transport.send({ kind: 'pong', id: msg.id, pid: process.pid });
+        break;
+      case 'allow':
+        if (typeof msg.path === 'string' && msg.path) svc.allowPath(msg.path);
         break;
       case 'shutdown':
         void svc.close().finally(() => process.exit(0));

@@ -20,11 +20,14 @@ export interface EngineOptions {
   runsRoot: string;
   backend: BackendChoice;
   host: 'electron' | 'web' | 'cli';
+  /** folders the API may read data from besides the runs root (main/engine/pathPolicy.ts) */
+  dataRoots?: string[];
 }
 
-/** Host → engine. */
+/** Host → engine. `allow` is the host's own (a path the person picked): no LabApi request can send it. */
 export type EngineInbound =
   | { kind: 'request'; id: number; method: LabMethod; args: unknown[] }
+  | { kind: 'allow'; path: string }
   | { kind: 'ping'; id: number }
   | { kind: 'shutdown' };
 
@@ -250,6 +253,16 @@ export class EngineHost {
       this.pending.set(id, { resolve });
       proc.send({ kind: 'request', id, method, args });
     });
+  }
+
+  /**
+   * Let the API read (and export into) a path the person picked in the native dialog. Kept in the options, so an
+   * engine restarted after a crash knows it too.
+   */
+  allowPath(p: string): void {
+    const roots = (this.opts.dataRoots ??= []);
+    if (!roots.includes(p)) roots.push(p);
+    this.proc?.send({ kind: 'allow', path: p });
   }
 
   /** Round trip to the engine process itself (no service call); resolves with its pid. */

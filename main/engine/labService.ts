@@ -29,19 +29,23 @@ import { countSpecs, decoderSpecs, encoderSpecs } from '../../models/crate/param
 import { engineConfig } from './modelDefaults';
 import { DataError } from '../data/dataError';
 import { RunIndex } from '../store/runIndex';
-import { isValidRunId, pidAlive, readMetrics, readKnowledge, readReconstructions, readRunJson, readSnapshot, readStatus, runDirOf, summarizeRun } from '../store/runFiles';
+import { describeHolder, liveHolder } from '../store/runLock';
+import { isValidRunId, readMetrics, readKnowledge, readReconstructions, readRunJson, readSnapshot, runDirOf, summarizeRun } from '../store/runFiles';
 import { BackendError, initBackend, probeBackends, runtimeVersions } from './backends';
 import { EventHub } from './events';
 import type { Recipe } from './recipe';
 import type { CurriculumRunner } from './runner';
-import { createRun, openRun, UsageError, type BackendInfo, type SessionDeps } from './session';
+import { createRun, openRun, UnreadableCheckpointsError, UsageError, type BackendInfo, type SessionDeps } from './session';
 import { runSweep, validateSweepSeeds } from './sweep';
 import { groupRuns } from '../store/runGroups';
 import { defaultSweepId, newSweep, readSweep } from '../store/sweepFiles';
 import { appVersion } from './appVersion';
+import { PathPolicy, PathRefusedError } from './pathPolicy';
 
 export type LabService = Omit<LabApi, 'onEvent' | 'pickPath'> & {
   subscribe(listener: (e: LabEvent) => void): () => void;
+  /** Allow reading (and, in the app, exporting into) a path the person picked; not part of LabApi, so no request reaches it. */
+  allowPath(p: string): void;
   close(): Promise<void>;
 };
 
@@ -49,6 +53,8 @@ export interface LabServiceOptions {
   runsRoot: string;
   backend: BackendChoice;
   host: 'electron' | 'web' | 'cli';
+  /** folders the API may read data from besides the runs root (`serve --data-root`, the app's picks) */
+  dataRoots?: string[];
 }
 
 /** StartRunRequest plus optional recipe/model overrides (CLI flags; the window sends plain requests). */
@@ -59,10 +65,13 @@ const ok = <T>(value: T): Result<T> => ({ ok: true, value });
 /** Any thrown error as a LabError with a readable message and no stack. */
 export function toLabError(e: unknown): LabError {
   if (e instanceof DataError) return { code: 'bad-data', message: e.message };
+  if (e instanceof PathRefusedError) return { code: 'forbidden', message: e.message, hint: e.hint };
+  if (e instanceof UnreadableCheckpointsError)
+    return { code: 'bad-data', message: e.message, hint: `To learn it again from step 0, run \`npm run lab -- resume ${e.runId} --restart\` at a shell.` };
   if (e instanceof UsageError) return { code: e.code, message: e.message };
   if (e instanceof BackendError) return { code: 'unavailable', message: e.message };
   const code = (e as { code?: unknown })?.code;
-  const known: LabError['code'][] = ['bad-request', 'bad-data', 'not-found', 'conflict', 'unavailable', 'io', 'engine', 'internal'];
+  const known: LabError['code'][] = ['bad-request', 'bad-data', 'not-found', 'conflict', 'unavailable', 'io', 'engine', 'forbidden', 'too-large', 'internal'];
   if (typeof code === 'string' && known.includes(code as LabError['code'])) return { code: code as LabError['code'], message: (e as Error).message };
   if (typeof code === 'string' && /^E[A-Z]+$/.test(code)) return { code: 'io', message: (e as Error).message };
   return { code: 'internal', message: e instanceof Error ? e.message : String(e) };
@@ -102,6 +111,8 @@ export async function createLabService(opts: LabServiceOptions): Promise<LabServ
   fs.mkdirSync(runsRoot, { recursive: true });
   const hub = new EventHub();
   const index = new RunIndex(runsRoot);
+  // the window and web mode are confined to the runs root and the data roots; the CLI host keeps any path
+  const policy = new PathPolicy(opts.host, runsRoot, opts.dataRoots ?? []);
   const active = new Map<string, CurriculumRunner>();
   let backend: Promise<BackendInfo> | null = null;
   const ensureBackend = (): Promise<BackendInfo> => {
@@ -178,6 +189,7 @@ export async function createLabService(opts: LabServiceOptions): Promise<LabServ
     inspectData: (spec: string) =>
       guard(async (): Promise<DataInspectResult> => {
         if (typeof spec !== 'string') throw new UsageError('inspectData: spec must be a string');
+        policy.checkDataSpec(spec, 'inspectData');
         const { inspectDataset } = await import('../data/inspect');
         return inspectDataset(spec, { grid: true });
       }),
@@ -200,9 +212,8 @@ export async function createLabService(opts: LabServiceOptions): Promise<LabServ
         const dir = runDirOf(runsRoot, runId);
         if (!fs.existsSync(path.join(dir, 'run.json'))) throw new UsageError(`no run '${runId}' in ${runsRoot}`, 'not-found');
         if (active.has(runId)) throw new UsageError(`run ${runId} is active; stop it before deleting`, 'conflict');
-        const st = readStatus(dir);
-        if (st && (st.status === 'running' || st.status === 'paused') && pidAlive(st.pid) && st.pid !== process.pid)
-          throw new UsageError(`run ${runId} is active in process ${st.pid}; stop it before deleting`, 'conflict');
+        const writer = liveHolder(dir);
+        if (writer) throw new UsageError(`run ${runId} is being written by ${describeHolder(writer.holder)}; stop it before deleting`, 'conflict');
         fs.rmSync(dir, { recursive: true, force: true });
         await index.list();
         return { deleted: runId };
@@ -210,8 +221,11 @@ export async function createLabService(opts: LabServiceOptions): Promise<LabServ
 
     startRun: (req: StartRunRequest) =>
       guard(async () => {
-        const r = req as StartRunRequestExt;
+        let r = req as StartRunRequestExt;
         validateStart(r);
+        policy.checkDataSpec(r.data, 'startRun data');
+        if (r.watchDir !== undefined) policy.checkReadPath(r.watchDir, 'startRun watchDir');
+        if (r.from !== undefined) r = { ...r, from: policy.resolveFrom(r.from) };
         busy();
         const runner = await createRun(await deps(), { req: r, recipe: recipeOf(r), model: r.model });
         launch(runner);
@@ -322,10 +336,17 @@ export async function createLabService(opts: LabServiceOptions): Promise<LabServ
         } catch (e) {
           throw Object.assign(new Error(`export is not available in this build (${(e as Error).message.split('\n')[0]})`), { code: 'unavailable' });
         }
+        if (req && typeof req.runId === 'string' && isValidRunId(req.runId)) policy.checkExportDir(req.runId, req.outDir);
+        else if (req?.outDir !== undefined && policy.confined) throw new UsageError(`exportRun: '${String(req?.runId)}' is not a valid run id`);
         return mod.exportRun(runsRoot, req);
       }),
 
     subscribe: (listener) => hub.subscribe(listener),
+
+    allowPath: (p: string) => {
+      policy.allowData(p);
+      policy.allowExport(p);
+    },
 
     close: async () => {
       const runs = [...active.values()];

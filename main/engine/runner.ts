@@ -123,6 +123,7 @@ export class CurriculumRunner {
   /** the loop-fidelity judge's raw-pixel subspace per class (evaluation data from the dataset, never learner state) */
   private pixelFits = new Map<number, SubspaceModel>();
   private resumedFrom: number | null = null;
+  private resumeNote: string | null = null;
   /** classes known before the first task: learned by the run this one continues from (`train --from`) */
   private readonly base: number[];
 
@@ -239,9 +240,10 @@ export class CurriculumRunner {
     });
   }
 
-  /** Record (at the next start) that this run continues from a checkpoint. */
-  markResumed(restored: boolean): void {
+  /** Record (at the next start) that this run continues from a checkpoint; `note` says why it starts over instead. */
+  markResumed(restored: boolean, note?: string): void {
     this.resumedFrom = restored ? this.pos.step : 0;
+    this.resumeNote = note ?? null;
   }
 
   /** Start (or continue) in the background; the promise settles when the run ends. */
@@ -403,7 +405,7 @@ export class CurriculumRunner {
     try {
       this.openLogs();
       if (this.resumedFrom !== null)
-        this.knowledge('resumed', this.resumedFrom > 0 ? `resumed from the checkpoint at step ${this.resumedFrom} (task ${this.pos.task + 1})` : 'restarted from the beginning (no checkpoint was written before the interruption)');
+        this.knowledge('resumed', this.resumedFrom > 0 ? `resumed from the checkpoint at step ${this.resumedFrom} (task ${this.pos.task + 1})` : (this.resumeNote ?? 'restarted from the beginning (no checkpoint was written before the interruption)'));
       await this.setStatus('running');
       if (this.pos.step === 0 && this.pos.phase === 'start' && this.pos.task === 0) await this.checkpoint();
       for (;;) {

@@ -6,7 +6,9 @@ import type { BackendName, GpuAdapterInfo, StartRunRequest } from '../../preload
 import { PRESETS, type CrateConfig } from '../../models/crate/config';
 import { loadDataset, type Dataset } from '../data/dataset';
 import type { RunIndex } from '../store/runIndex';
-import { createRunDir, newRunId, pidAlive, readRunJson, readStatus, runDirOf, RUN_FORMAT_VERSION, type RunJson } from '../store/runFiles';
+import { moveAsideUnreadable, scanCheckpoints, type UnreadableCheckpoint } from '../store/checkpoints';
+import { createRunDir, newRunId, readRunJson, runDirOf, RUN_FORMAT_VERSION, type RunJson } from '../store/runFiles';
+import { acquireRunLock, RunLockedError, type RunLock } from '../store/runLock';
 import { runtimeVersions } from './backends';
 import { CrateLoopModel, StandaloneEncoder } from './crateLoopModel';
 import { drawClassOrder } from './classOrder';
@@ -32,6 +34,27 @@ export class UsageError extends Error {
   }
 }
 
+/**
+ * Every checkpoint of a run failed to read: resuming would silently start over, so it is refused (CLI exit code 3)
+ * unless the person asks for a restart. Nothing was changed.
+ */
+export class UnreadableCheckpointsError extends Error {
+  readonly code = 'bad-data';
+  readonly exitCode = 3;
+  constructor(
+    readonly runId: string,
+    readonly unreadable: UnreadableCheckpoint[],
+  ) {
+    super(
+      `run ${runId}: none of its ${unreadable.length} checkpoint(s) could be read: ${describeUnreadable(unreadable)}. Nothing was changed. ` +
+        `Resume with --restart to learn the run again from step 0 (the unreadable checkpoints are kept, moved to checkpoints/corrupt-<step>/).`,
+    );
+    this.name = 'UnreadableCheckpointsError';
+  }
+}
+
+const describeUnreadable = (bad: UnreadableCheckpoint[]): string => bad.map((b) => `step ${b.step} (${b.reason})`).join('; ');
+
 export interface BackendInfo {
   name: BackendName;
   adapter: GpuAdapterInfo | null;
@@ -50,6 +73,30 @@ function dataOptions(cfg: CrateConfig, recipe: Recipe) {
   return { shape: [...cfg.imageShape] as [number, number, number], maxPerClass: recipe.maxPerClass > 0 ? recipe.maxPerClass : undefined };
 }
 
+/**
+ * A runner that holds its run's writer lock (main/store/runLock.ts) from creation until its training ends or it is
+ * disposed: whoever creates or reopens a run through this module is its one writer, whatever door it came through.
+ */
+class LockedRunner extends CurriculumRunner {
+  lock: RunLock | null = null;
+  private hooked = false;
+
+  override start(): Promise<void> {
+    const p = super.start();
+    if (!this.hooked) {
+      this.hooked = true;
+      const release = (): void => this.lock?.release();
+      p.then(release, release);
+    }
+    return p;
+  }
+
+  override dispose(): void {
+    super.dispose();
+    this.lock?.release();
+  }
+}
+
 function makeRunner(
   deps: SessionDeps,
   run: RunJson,
@@ -57,6 +104,7 @@ function makeRunner(
   recipe: Recipe,
   cfg: CrateConfig,
   data: DataSource,
+  lock: RunLock,
 ): CurriculumRunner {
   let watch: { poll: () => Promise<number[] | null>; dir: string } | null = null;
   const watchDir = run.request.watchDir;
@@ -77,7 +125,7 @@ function makeRunner(
       },
     };
   }
-  return new CurriculumRunner({
+  const runner = new LockedRunner({
     run,
     runDir,
     recipe,
@@ -91,10 +139,14 @@ function makeRunner(
     makeModel: (rec, seed) => new CrateLoopModel(cfg, rec, seed),
     watch,
   });
+  runner.lock = lock;
+  return runner;
 }
 
 export interface NewRunOptions {
   req: StartRunRequest;
+  /** decoding limit for PNG/JPEG folders (default: main/data/imageLimits.ts) */
+  maxImagePixels?: number;
   recipe?: Partial<Recipe>;
   model?: Partial<CrateConfig>;
   /** the sweep (seed group) the run is a member of, recorded in run.json */
@@ -135,7 +187,7 @@ export async function createRun(deps: SessionDeps, o: NewRunOptions): Promise<Cu
   } catch (e) {
     throw new UsageError((e as Error).message);
   }
-  let ds: Dataset = await loadDataset(req.data, { ...dataOptions(cfg, recipe), seed: 10 });
+  let ds: Dataset = await loadDataset(req.data, { ...dataOptions(cfg, recipe), seed: 10, maxImagePixels: o.maxImagePixels });
   let tasks: number[][];
   let from: FromRecord | undefined;
   // an explicit order wins; otherwise the order seed draws one (recorded as null when it did not decide the order)
@@ -157,6 +209,12 @@ export async function createRun(deps: SessionDeps, o: NewRunOptions): Promise<Cu
   } catch (e) {
     throw e instanceof UsageError ? e : new UsageError((e as Error).message);
   }
+  // one class is a task with nothing to tell apart: the rate-reduction terms and the classifier need two
+  if (ds.classNames.length < 2)
+    throw new UsageError(
+      `${req.data}: ${ds.classNames.length === 1 ? `only one class (${ds.classNames[0]})` : 'no class'}; class-incremental learning needs at least 2 classes` +
+        (src ? '' : ' (a single new class can be added to a finished run with --from RUN)'),
+    );
   const id = newRunId();
   const versions = runtimeVersions();
   const run: RunJson = {
@@ -185,46 +243,91 @@ export async function createRun(deps: SessionDeps, o: NewRunOptions): Promise<Cu
     settings: runSettings(req, o.recipe ?? {}, o.model ?? {}),
   };
   const runDir = createRunDir(deps.runsRoot, run);
-  await deps.index.refresh(id);
-  const runner = makeRunner(deps, run, runDir, recipe, cfg, new DataSource(ds));
-  if (src) await startFrom(runner, src);
-  return runner;
+  // a fresh id: nobody else can hold it, but the lock tells a window or a second CLI that this run has a writer
+  const lock = acquireRunLock(runDir);
+  try {
+    await deps.index.refresh(id);
+    const runner = makeRunner(deps, run, runDir, recipe, cfg, new DataSource(ds), lock);
+    if (src) await startFrom(runner, src);
+    return runner;
+  } catch (e) {
+    lock.release();
+    throw e;
+  }
 }
 
 async function startFrom(runner: CurriculumRunner, src: ContinuationSource): Promise<void> {
   await runner.continueFrom({ weights: src.weights, memory: src.memory, classifier: src.classifier });
 }
 
-/** Reopens a run from its last checkpoint (resume). */
-export async function openRun(deps: SessionDeps, runId: string): Promise<CurriculumRunner> {
+export interface OpenOptions {
+  /** take the run over even from a writer that looks alive (a warning is given) */
+  force?: boolean;
+  /** with every checkpoint unreadable, learn the run again from step 0 instead of refusing */
+  restart?: boolean;
+  /** where warnings go (skipped checkpoints, a forced take-over); default: a 'log' event on the hub */
+  warn?: (message: string) => void;
+  maxImagePixels?: number;
+}
+
+/** Reopens a run from its last checkpoint (resume). Throws UsageError ('conflict') when another process writes it. */
+export async function openRun(deps: SessionDeps, runId: string, o: OpenOptions = {}): Promise<CurriculumRunner> {
   const runDir = runDirOf(deps.runsRoot, runId);
   const run = readRunJson(runDir);
   if (!run) throw new UsageError(`no run '${runId}' in ${deps.runsRoot}`, 'not-found');
-  const st = readStatus(runDir);
-  if (st && (st.status === 'running' || st.status === 'paused') && st.pid && st.pid !== process.pid && pidAlive(st.pid))
-    throw new UsageError(`run ${runId} is active in process ${st.pid}; stop it first`, 'conflict');
+  const warn = o.warn ?? ((message: string) => deps.hub.emit({ type: 'log', runId, level: 'warn', message, time: new Date().toISOString() }));
+  let lock: RunLock;
+  try {
+    lock = acquireRunLock(runDir, { force: o.force, warn });
+  } catch (e) {
+    if (e instanceof RunLockedError) throw new UsageError(e.message, 'conflict');
+    throw e;
+  }
+  try {
+    return await reopen(deps, run, runDir, lock, o, warn);
+  } catch (e) {
+    lock.release();
+    throw e;
+  }
+}
+
+async function reopen(deps: SessionDeps, run: RunJson, runDir: string, lock: RunLock, o: OpenOptions, warn: (m: string) => void): Promise<CurriculumRunner> {
+  const runId = run.id;
+  // checked before anything is loaded or truncated: with no readable checkpoint the run would silently start over
+  const scan = scanCheckpoints(runDir);
+  let restartNote: string | undefined;
+  if (scan.unreadable.length) {
+    if (!scan.latest && !o.restart) throw new UnreadableCheckpointsError(runId, scan.unreadable);
+    const moved = moveAsideUnreadable(runDir, scan.unreadable);
+    const where = moved.map((m) => path.relative(runDir, m)).join(', ');
+    if (scan.latest) {
+      warn(`run ${runId}: skipped unreadable checkpoint(s) ${describeUnreadable(scan.unreadable)}; kept in ${where}; resuming from step ${scan.latest.payload.step}`);
+    } else {
+      restartNote = `restarted from the beginning on request (--restart): no checkpoint could be read (kept in ${where})`;
+      warn(`run ${runId}: ${restartNote}`);
+    }
+  }
   const cfg = (run.config as { model: CrateConfig }).model;
   const recipe = resolveStoredRecipe((run.config as { recipe: Partial<Recipe> }).recipe);
-  let ds = await loadDataset(run.data.spec, { ...dataOptions(cfg, recipe), seed: (run.config as { dataSplitSeed?: number }).dataSplitSeed ?? 10 });
+  let ds = await loadDataset(run.data.spec, { ...dataOptions(cfg, recipe), seed: (run.config as { dataSplitSeed?: number }).dataSplitSeed ?? 10, maxImagePixels: o.maxImagePixels });
   // a continued run indexes classes as the source did, new names appended (run.json holds the merged list)
   if (run.from) ds = mergeClasses({ classNames: run.data.classNames, known: run.from.known }, ds).data;
   const data = new DataSource(ds);
-  const runner = makeRunner(deps, run, runDir, recipe, cfg, data);
-  // classes that arrived through a watched folder before the kill come back in the same order
-  const ck = await peekClassNames(runDir);
-  if (ck && ck.length > data.numClasses && run.request.watchDir) {
-    const extra = await loadDataset(`folder:${run.request.watchDir}`, { ...dataOptions(cfg, recipe), seed: 10 });
-    for (const name of ck.slice(data.numClasses)) data.addNewClasses(extra, [name]);
+  const runner = makeRunner(deps, run, runDir, recipe, cfg, data, lock);
+  try {
+    // classes that arrived through a watched folder before the kill come back in the same order
+    const ck = restartNote ? null : ((scan.latest?.payload.state as { classNames?: string[] } | undefined)?.classNames ?? null);
+    if (ck && ck.length > data.numClasses && run.request.watchDir) {
+      const extra = await loadDataset(`folder:${run.request.watchDir}`, { ...dataOptions(cfg, recipe), seed: 10, maxImagePixels: o.maxImagePixels });
+      for (const name of ck.slice(data.numClasses)) data.addNewClasses(extra, [name]);
+    }
+    const restored = await runner.restore();
+    // killed before the first checkpoint of a continued run: start again from its source
+    if (!restored && run.from) await startFrom(runner, await loadContinuation(deps.runsRoot, run.from.source));
+    runner.markResumed(restored, restartNote);
+  } catch (e) {
+    runner.dispose(); // frees the model and releases the lock
+    throw e;
   }
-  const restored = await runner.restore();
-  // killed before the first checkpoint of a continued run: start again from its source
-  if (!restored && run.from) await startFrom(runner, await loadContinuation(deps.runsRoot, run.from.source));
-  runner.markResumed(restored);
   return runner;
-}
-
-async function peekClassNames(runDir: string): Promise<string[] | null> {
-  const { readLatestCheckpoint } = await import('../store/checkpoints');
-  const got = readLatestCheckpoint(runDir);
-  return got ? ((got.payload.state as { classNames?: string[] }).classNames ?? null) : null;
 }

@@ -6,12 +6,46 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ExportError } from './exportError';
 
+/** `.<name>.export-<pid>-<time>.tmp`: the staging folder of an export into `<parent>/<name>`. */
+const STAGING = /^\..+\.export-(\d+)-[0-9a-z]+\.tmp$/;
+
+function pidGone(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'ESRCH';
+  }
+}
+
+/**
+ * Remove staging folders in `dir` left by an export that was killed before it published (its process is gone). A
+ * staging folder of a live process is kept (it may be exporting now); a reused PID only delays the clean-up.
+ */
+export function removeStaleStaging(dir: string): string[] {
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir);
+  } catch {
+    return [];
+  }
+  const removed: string[] = [];
+  for (const n of names) {
+    const m = STAGING.exec(n);
+    if (!m || Number(m[1]) === process.pid || !pidGone(Number(m[1]))) continue;
+    fs.rmSync(path.join(dir, n), { recursive: true, force: true });
+    removed.push(n);
+  }
+  return removed;
+}
+
 /** Create the staging folder for `outDir`; an unwritable or invalid destination fails here, before any work. */
 export function createStaging(outDir: string): string {
   if (fs.existsSync(outDir) && !fs.statSync(outDir).isDirectory()) {
     throw new ExportError('io', `cannot export to ${outDir}: it exists and is not a folder`);
   }
   const parent = path.dirname(outDir);
+  removeStaleStaging(parent);
   const staging = path.join(parent, `.${path.basename(outDir)}.export-${process.pid}-${Date.now().toString(36)}.tmp`);
   try {
     fs.mkdirSync(parent, { recursive: true });

@@ -69,6 +69,21 @@ export function allowedOrigins(host: string, port: number): Set<string> {
   return new Set([...hosts].map((h) => `http://${h}:${port}`));
 }
 
+/**
+ * Host header values this server answers to: the names in allowedOrigins (loopback names, the bound host, and with a
+ * wildcard bind this machine's addresses), with the port, and without it when the port is 80. Anything else is a
+ * page that reached this port through a name of its own (DNS rebinding) and is refused even with a token.
+ */
+export function allowedHostHeaders(host: string, port: number): Set<string> {
+  const out = new Set<string>();
+  for (const o of allowedOrigins(host, port)) {
+    const h = o.slice('http://'.length).toLowerCase();
+    out.add(h);
+    if (port === 80) out.add(h.slice(0, h.lastIndexOf(':')));
+  }
+  return out;
+}
+
 export function isWildcardHost(host: string): boolean {
   return host === '0.0.0.0' || host === '::' || host === '[::]';
 }

@@ -15,7 +15,7 @@ import { WebSocket, WebSocketServer } from 'ws';
 import type { LabEvent, LabMethod, Result, WsMessage } from '../../preload/api';
 import { contentSecurityPolicy } from '../csp';
 import { validateArgs, wsRequestSchema } from '../ipc/schemas';
-import { allowedOrigins, createToken, requestToken, tokenCookieName, tokensEqual } from './auth';
+import { allowedHostHeaders, allowedOrigins, createToken, requestToken, tokenCookieName, tokensEqual } from './auth';
 import { serveStatic } from './staticFiles';
 
 /** What the server needs from the engine side (EngineHost fits). */
@@ -42,7 +42,10 @@ export interface LabServer {
 }
 
 export const WS_PATH = '/ws';
-const MAX_MESSAGE_BYTES = 1 << 20;
+/** The largest request frame handled; a larger one gets a typed 'too-large' reply. */
+export const MAX_MESSAGE_BYTES = 1 << 20;
+/** Beyond this the socket itself is closed (1009): a frame is buffered whole before it can be answered. */
+const MAX_FRAME_BYTES = 32 << 20;
 // Large frames (snapshots, reconstructions) are skipped for a client that is this far behind.
 const MAX_BUFFERED_BYTES = 16 << 20;
 
@@ -77,6 +80,18 @@ function reply(ws: WebSocket, id: number, result: Result<unknown>): void {
 }
 
 const badRequest = (message: string): Result<never> => ({ ok: false, error: { code: 'bad-request', message } });
+
+/** The reply to a frame over MAX_MESSAGE_BYTES; its id is taken from the frame's start when it is there. */
+export function tooLarge(raw: string, bytes: number): { id: number; result: Result<never> } {
+  const m = /^\s*\{\s*"id"\s*:\s*(\d{1,15})\s*[,}]/.exec(raw.slice(0, 64));
+  return {
+    id: m ? Number(m[1]) : -1,
+    result: {
+      ok: false,
+      error: { code: 'too-large', message: `The message is ${bytes} bytes; requests may be at most ${MAX_MESSAGE_BYTES} bytes.`, hint: 'Send smaller arguments (paths, not data).' },
+    },
+  };
+}
 
 /** Handles one WebSocket frame; every path ends in exactly one reply. */
 export async function handleWsMessage(backend: LabBackend, raw: string): Promise<{ id: number; result: Result<unknown> }> {
@@ -117,9 +132,18 @@ export async function startServer(opts: ServerOptions): Promise<LabServer> {
   let origins = new Set<string>();
   let cookieName = tokenCookieName(0); // set once the port is known, before the first request
 
+  let hostHeaders = new Set<string>();
+  const hostProblem = (req: IncomingMessage): string | null => {
+    const h = (req.headers.host ?? '').toLowerCase();
+    return hostHeaders.has(h) ? null : h;
+  };
+
   const server = createServer((req, res) => {
     void (async () => {
       const url = new URL(req.url ?? '/', 'http://server.invalid'); // throws only into the catch below
+      const badHost = hostProblem(req);
+      if (badHost !== null)
+        return plain(res, 403, `Forbidden: this lab server does not answer to the host name '${badHost}' (DNS rebinding protection); open the URL it printed at start.`);
       const auth = authorize(req, url, token, cookieName);
       if (auth === 401) return plain(res, 401, 'Unauthorized: this lab server needs the token from the URL it printed at start.');
       if (auth === 403) return plain(res, 403, 'Forbidden: wrong token.');
@@ -138,7 +162,7 @@ export async function startServer(opts: ServerOptions): Promise<LabServer> {
     });
   });
 
-  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES });
+  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES });
   const refuse = (socket: Duplex, status: 401 | 403 | 404, text: string): void => {
     socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
   };
@@ -151,6 +175,7 @@ export async function startServer(opts: ServerOptions): Promise<LabServer> {
       return refuse(socket, 404, 'Not Found');
     }
     if (url.pathname !== WS_PATH) return refuse(socket, 404, 'Not Found');
+    if (hostProblem(req) !== null) return refuse(socket, 403, 'Forbidden');
     const origin = req.headers.origin;
     // Browsers always send Origin on WebSockets; a missing one is a non-browser client, which still needs the token.
     if (origin !== undefined && !origins.has(origin)) return refuse(socket, 403, 'Forbidden');
@@ -163,6 +188,12 @@ export async function startServer(opts: ServerOptions): Promise<LabServer> {
     ws.on('error', () => ws.terminate());
     ws.on('message', (data, isBinary) => {
       if (isBinary) return reply(ws, -1, badRequest('Binary frames are not part of the protocol; send JSON text.'));
+      const bytes = Array.isArray(data) ? data.reduce((a, b) => a + b.length, 0) : (data as Buffer | ArrayBuffer).byteLength;
+      if (bytes > MAX_MESSAGE_BYTES) {
+        const head = Buffer.isBuffer(data) ? data.subarray(0, 64).toString() : '';
+        const { id, result } = tooLarge(head, bytes);
+        return reply(ws, id, result);
+      }
       void handleWsMessage(opts.backend, data.toString()).then(({ id, result }) => reply(ws, id, result));
     });
   });
@@ -187,6 +218,7 @@ export async function startServer(opts: ServerOptions): Promise<LabServer> {
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : (opts.port ?? 0);
   origins = allowedOrigins(host, port);
+  hostHeaders = allowedHostHeaders(host, port);
   cookieName = tokenCookieName(port);
   const shownHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
   const origin = `http://${shownHost}:${port}`;

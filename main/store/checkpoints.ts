@@ -180,22 +180,57 @@ export function readCheckpoint(dir: string): CheckpointPayload {
   return { step: m.step, tensors, state: m.state };
 }
 
+/** A checkpoint folder the lab could not read, and why (the CheckpointError's message). */
+export interface UnreadableCheckpoint {
+  step: number;
+  dir: string;
+  reason: string;
+}
+
 /** The newest valid checkpoint: the `latest` pointer if it validates, else the newest folder that does. */
 export function readLatestCheckpoint(runDir: string): { dir: string; payload: CheckpointPayload } | null {
+  return scanCheckpoints(runDir).latest;
+}
+
+/**
+ * The newest valid checkpoint and every newer one that failed to read on the way (all of them when none reads), so a
+ * resume can say what it skipped instead of silently falling back or starting over.
+ */
+export function scanCheckpoints(runDir: string): { latest: { dir: string; payload: CheckpointPayload } | null; unreadable: UnreadableCheckpoint[] } {
   const root = checkpointsDir(runDir);
   const pointer = readLatestPointer(runDir);
   const candidates = listCheckpoints(runDir).reverse();
   if (pointer !== null) candidates.unshift(pointer);
   const tried = new Set<number>();
+  const unreadable: UnreadableCheckpoint[] = [];
   for (const s of candidates) {
     if (tried.has(s)) continue;
     tried.add(s);
     const dir = path.join(root, String(s));
     try {
-      return { dir, payload: readCheckpoint(dir) };
-    } catch {
-      // invalid or vanished: fall back to an older one
+      return { latest: { dir, payload: readCheckpoint(dir) }, unreadable };
+    } catch (e) {
+      // vanished (a pointer to a pruned folder) is not corruption; anything else is reported
+      if (fs.existsSync(dir)) unreadable.push({ step: s, dir, reason: e instanceof CheckpointError ? e.message : (e as Error).message });
     }
   }
-  return null;
+  return { latest: null, unreadable };
+}
+
+/**
+ * Move unreadable checkpoint folders aside to checkpoints/corrupt-<step>/ (never deleted: they are the evidence, and
+ * a person may be able to repair them); pruning and later reads ignore them. Returns the new folders.
+ */
+export function moveAsideUnreadable(runDir: string, bad: UnreadableCheckpoint[]): string[] {
+  const root = checkpointsDir(runDir);
+  const moved: string[] = [];
+  for (const b of bad) {
+    if (!fs.existsSync(b.dir)) continue;
+    let target = path.join(root, `corrupt-${b.step}`);
+    for (let k = 2; fs.existsSync(target); k++) target = path.join(root, `corrupt-${b.step}-${k}`);
+    fs.renameSync(b.dir, target);
+    moved.push(target);
+  }
+  if (moved.length) fsyncDir(root);
+  return moved;
 }

@@ -6,6 +6,8 @@ import type { KnowledgeRecord, MetricRecord, ReconstructionEvent, RunStatus, Run
 import { readJsonOrNull, removeStaleTmpFiles, writeJsonAtomic } from './atomicFile';
 import { numericFigures } from './groupStats';
 import { readNdjson } from './ndjson';
+import { liveHolder } from './runLock';
+import { removeStaleStaging } from '../export/stagingDir';
 
 export const RUN_FORMAT_VERSION = 1;
 
@@ -38,7 +40,7 @@ export interface StatusJson {
   status: RunStatus;
   updatedAt: string;
   message?: string;
-  /** pid of the process that owns the run while it is running/paused */
+  /** pid of the process that owns the run while it is running/paused (informative: liveness is decided by writer.lock) */
   pid?: number;
   /** classes added by a watched folder after the run was created (the planned curriculum grows) */
   tasksTotal?: number;
@@ -102,17 +104,6 @@ export function writeStatus(runDir: string, s: StatusJson): void {
   writeJsonAtomic(path.join(runDir, 'status.json'), s);
 }
 
-export function pidAlive(pid: number | undefined): boolean {
-  if (!pid) return false;
-  if (pid === process.pid) return true;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 export function readMetrics(runDir: string): MetricRecord[] {
   return readNdjson<MetricRecord>(metricsFile(runDir)).records;
 }
@@ -126,10 +117,12 @@ export function summarizeRun(runDir: string): RunSummary | null {
   const run = readRunJson(runDir);
   if (!run) return null;
   removeStaleTmpFiles(runDir);
+  removeStaleStaging(path.join(runDir, 'exports')); // a killed export's half-written folder
   const st = readStatus(runDir) ?? { status: 'created' as RunStatus, updatedAt: run.createdAt };
   let status = st.status;
-  // a run whose owner died without a final status was interrupted (SIGKILL, crash, power loss)
-  if ((status === 'running' || status === 'paused') && !pidAlive(st.pid)) status = 'interrupted';
+  // a run whose writer died without a final status was interrupted (SIGKILL, crash, power loss): its lock says whether
+  // the writer is still there (pid, host and start time; a PID alone lies after a kill and once it is reused)
+  if ((status === 'running' || status === 'paused') && !liveHolder(runDir)) status = 'interrupted';
   const tasks = readKnowledge(runDir).filter((k): k is TaskRecord => k.kind === 'task');
   const last = tasks[tasks.length - 1];
   return {

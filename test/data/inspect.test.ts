@@ -75,7 +75,7 @@ describe('lab data inspect', () => {
     const bad = io();
     const out = join(tmp.dir, 'never.png');
     expect(await runDataInspect(`idx:${join(tmp.dir, 'missing')}`, { out }, bad.io)).toBe(2);
-    expect(bad.err.join('')).toBe('error: missing: no such file or folder\n');
+    expect(bad.err.join('')).toBe(`error: ${join(tmp.dir, 'missing')}: no such file or folder\n`);
     const preset = io();
     expect(await runDataInspect('builtin:digits', { out, preset: 'huge' }, preset.io)).toBe(2);
     expect(preset.err.join('')).toMatch(/^error: unknown preset 'huge' \(known: tiny, /);

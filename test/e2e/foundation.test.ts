@@ -5,13 +5,14 @@
  * under test-artifacts/.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser } from 'playwright-core';
+import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LAB_METHODS, type BackendStatus, type LabApi } from '../../preload/api';
+import { LAB_METHODS, type BackendStatus, type LabApi, type Result } from '../../preload/api';
 
 const repo = fileURLToPath(new URL('../../', import.meta.url));
 const cli = join(repo, 'main/cli/index.ts');
@@ -102,9 +103,15 @@ describe('web mode in Chromium', () => {
     const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
+    const consoleErrors: string[] = [];
+    page.on('console', (m) => void (m.type() === 'error' && consoleErrors.push(m.text())));
     const res = await page.goto(url);
     expect(res?.status()).toBe(200);
     expect(res?.headers()['content-security-policy']).toContain("default-src 'none'");
+    // the page has an icon (linked, served): no 404 for a favicon in the console
+    const icon = (await page.evaluate(`document.querySelector('link[rel="icon"]')?.href ?? null`)) as string | null;
+    expect(icon).toBe(`${origin}/favicon.svg`);
+    expect((await page.request.get(icon!)).status()).toBe(200);
 
     await page.getByRole('button', { name: /^system$/i }).or(page.getByRole('tab', { name: /^system$/i })).first().click();
     // The reasons come from the engine's probe (e.g. "no WebGPU adapter found"): text no static page could fake.
@@ -117,6 +124,7 @@ describe('web mode in Chromium', () => {
       }, { timeout: 60_000, interval: 250 })
       .toEqual([]);
     await page.screenshot({ path: join(artifacts, 'foundation-system-panel.png'), fullPage: true });
+    expect(consoleErrors).toEqual([]);
     expect(errors).toEqual([]);
     await page.close();
   });
@@ -124,12 +132,21 @@ describe('web mode in Chromium', () => {
 
 describe('the built Electron main (with a stand-in electron module)', () => {
   it('opens a sandboxed window on the built renderer and serves IPC through the built engine', () => {
+    // a folder outside the runs root, and a small folder dataset that the person "picks" in the native dialog
+    const outside = mkdtempSync(join(tmpdir(), 'crate-outside-'));
+    const picked = mkdtempSync(join(tmpdir(), 'crate-picked-'));
+    for (const cls of ['a', 'b']) {
+      mkdirSync(join(picked, cls));
+      const png = new PNG({ width: 4, height: 4 });
+      png.data.fill(cls === 'a' ? 40 : 200);
+      writeFileSync(join(picked, cls, 'x.png'), PNG.sync.write(png));
+    }
     // out/ comes from `electron-vite build`, which `npm run test:e2e` runs first.
     const boot = spawnSync(process.execPath, [join(repo, 'test/e2e/fixtures/bootMain.mjs'), join(repo, 'out/main/index.js')], {
       cwd: repo,
       encoding: 'utf8',
       timeout: 90_000,
-      env: { ...process.env, CRATE_LAB_RUNS: runsRoot },
+      env: { ...process.env, CRATE_LAB_RUNS: runsRoot, PROBE_OUTSIDE: outside, FAKE_PICK: picked },
     });
     expect(boot.status, boot.stderr).toBe(0);
     const seen = JSON.parse(boot.stdout.trim().split('\n').at(-1)!) as {
@@ -140,6 +157,9 @@ describe('the built Electron main (with a stand-in electron module)', () => {
       foreign: Awaited<ReturnType<LabApi['system']>>;
       malformed: Awaited<ReturnType<LabApi['getRun']>>;
       csp: string[];
+      schemes: { scheme: string; privileges: Record<string, boolean> }[];
+      appPages: Record<'index' | 'icon' | 'traversal' | 'otherHost', { status: number; type: string; text: string }>;
+      probes: Record<'inspectOutside' | 'exportOutside' | 'startFromOutside' | 'picked' | 'inspectPicked', Result<unknown>>;
     };
     const prefs = seen.windowOptions.webPreferences;
     expect(prefs).toMatchObject({ contextIsolation: true, sandbox: true, nodeIntegration: false, webSecurity: true, devTools: false });
@@ -148,8 +168,25 @@ describe('the built Electron main (with a stand-in electron module)', () => {
     const preload = readFileSync(prefs['preload'] as string, 'utf8');
     expect([...new Set(preload.match(/require\("[^"]*"\)/g))]).toEqual(['require("electron")']);
     expect(preload).not.toMatch(/^\s*import\s/m);
-    expect(seen.url).toBe(`file://${join(repo, 'out/renderer/index.html')}`);
-    expect(existsSync(fileURLToPath(seen.url))).toBe(true);
+    // the renderer comes from the app:// scheme, never file://, and the handler serves nothing outside out/renderer
+    expect(seen.url).toBe('app://crate-lab/index.html');
+    expect(seen.schemes).toEqual([{ scheme: 'app', privileges: expect.objectContaining({ standard: true, secure: true, bypassCSP: false }) }]);
+    expect(seen.appPages.index).toMatchObject({ status: 200, type: 'text/html; charset=utf-8' });
+    expect(seen.appPages.index.text).toContain('<div id="root">');
+    expect(seen.appPages.icon).toMatchObject({ status: 200, type: 'image/png' });
+    expect(seen.appPages.traversal.status).toBe(404);
+    expect(seen.appPages.otherHost.status).toBe(404);
+    // path probes through the IPC handlers: refused (naming the path and how to allow it), nothing created
+    for (const k of ['inspectOutside', 'exportOutside', 'startFromOutside'] as const) {
+      expect(seen.probes[k], k).toMatchObject({ ok: false, error: { code: 'forbidden' } });
+      const e = (seen.probes[k] as { error: { message: string; hint: string } }).error;
+      expect(e.message).toContain(outside);
+      expect(e.hint).toMatch(/picker|shell/);
+    }
+    expect(readdirSync(outside)).toEqual([]);
+    // what the person picked in the native dialog is allowed for the session
+    expect(seen.probes.picked).toEqual({ ok: true, value: picked });
+    expect(seen.probes.inspectPicked).toMatchObject({ ok: true, value: { classes: ['a', 'b'] } });
     expect(seen.channels).toHaveLength(LAB_METHODS.length); // one handler per request method
     expect(seen.csp[0]).toContain("script-src 'self';");
 

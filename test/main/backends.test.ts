@@ -1,6 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-import { BackendError, initBackend, probeBackends, probeWebGpu } from '../../main/engine/backends';
+import { spawnSync } from 'node:child_process';
+import { resolve } from 'node:path';
+import { BackendError, dawnWarning, initBackend, probeBackends, probeWebGpu } from '../../main/engine/backends';
 
 describe('compute backends', () => {
   it('probes all four backends in auto order, with a reason for each missing one', async () => {
@@ -39,5 +41,22 @@ describe('compute backends', () => {
     expect(Array.from(await y.data())).toEqual([11]);
     y.dispose();
     await initBackend('cpu');
+  });
+
+  it('probes WebGPU quietly: no Dawn/Vulkan warning or native stack line on stderr, the reason in `backends`', () => {
+    // no Vulkan driver at all: what a machine without a GPU sees
+    const r = spawnSync(process.execPath, ['--import', 'tsx', 'main/cli/index.ts', 'backends', '--json'], {
+      cwd: resolve(__dirname, '../..'),
+      encoding: 'utf8',
+      env: { ...process.env, VK_ICD_FILENAMES: '/nonexistent/icd.json' },
+    });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).not.toMatch(/Warning:|vkCreateInstance|VulkanError|\n\s+at /);
+    const { backends } = JSON.parse(r.stdout.trim().split('\n').pop()!) as { backends: { name: string; available: boolean; reason?: string }[] };
+    const gpu = backends.find((b) => b.name === 'webgpu')!;
+    expect(gpu.available).toBe(false);
+    expect(gpu.reason).toMatch(/^no WebGPU adapter found/);
+    expect(dawnWarning('Warning: vkCreateInstance: Found no drivers!\n    at CheckVkSuccessImpl (x.cpp:106)\n')).toBe('vkCreateInstance: Found no drivers!');
+    expect(dawnWarning('')).toBeNull();
   });
 });

@@ -1,4 +1,5 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import * as net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -177,5 +178,45 @@ describe('web mode WebSocket', () => {
     ws.send(JSON.stringify({ id: 10, method: 'system', args: [] }));
     expect(await nextMessage(ws)).toMatchObject({ id: 10, result: { ok: true } });
     ws.close();
+  });
+
+  it('answers a frame over the size limit with a typed too-large reply, and keeps serving', async () => {
+    const ws = connect();
+    await open(ws);
+    ws.send(JSON.stringify({ id: 77, method: 'inspectData', args: ['x'.repeat(10 << 20)] }));
+    const m = await nextMessage(ws);
+    expect(m).toMatchObject({ kind: 'reply', id: 77, result: { ok: false, error: { code: 'too-large' } } });
+    expect((m as { result: { error: { message: string } } }).result.error.message).toMatch(/at most 1048576 bytes/);
+    expect(fake.calls.some((c) => c.method === 'inspectData' && String(c.args[0]).length > 1000)).toBe(false);
+    ws.send(JSON.stringify({ id: 78, method: 'system', args: [] }));
+    expect(await nextMessage(ws)).toMatchObject({ id: 78, result: { ok: true } });
+    ws.close();
+  });
+});
+
+describe('web mode Host header (DNS rebinding)', () => {
+  /** A raw HTTP request with a Host header of our choosing (fetch would set its own). */
+  function rawGet(host: string, path: string, extra = ''): Promise<number> {
+    return new Promise((resolve, reject) => {
+      const sock = net.connect(server.port, '127.0.0.1', () => {
+        sock.write(`GET ${path} HTTP/1.1\r\nHost: ${host}\r\n${extra}Connection: close\r\n\r\n`);
+      });
+      let got = '';
+      sock.on('data', (d) => (got += d.toString()));
+      sock.on('end', () => resolve(Number(/^HTTP\/1\.1 (\d{3})/.exec(got)?.[1] ?? 0)));
+      sock.on('error', reject);
+    });
+  }
+
+  it('refuses a page or a WebSocket reached through a name that is not this server, even with the token', async () => {
+    const token = `/?token=${encodeURIComponent(server.token)}`;
+    expect(await rawGet(`127.0.0.1:${server.port}`, token)).toBe(200);
+    expect(await rawGet(`localhost:${server.port}`, token)).toBe(200);
+    expect(await rawGet(`[::1]:${server.port}`, token)).toBe(200);
+    for (const host of [`evil.example:${server.port}`, 'evil.example', `127.0.0.1.evil.example:${server.port}`, `localhost:${server.port + 1}`, '']) {
+      expect(await rawGet(host, token), host).toBe(403);
+    }
+    const ws = connect({ headers: { host: `rebind.example:${server.port}` } });
+    expect(await upgradeStatus(ws)).toBe(403);
   });
 });

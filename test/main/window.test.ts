@@ -68,7 +68,7 @@ vi.mock('electron', () => {
 const { createMainWindow, windowOptions, isAppUrl } = await import('../../main/window');
 const { contentSecurityPolicy } = await import('../../main/csp');
 
-const APP_URL = 'file:///opt/crate-lab/out/renderer/index.html';
+const APP_URL = 'app://crate-lab/index.html';
 
 function directives(csp: string): Map<string, string[]> {
   return new Map(
@@ -165,6 +165,25 @@ describe('main window security', () => {
     expect(webview.preventDefault).toHaveBeenCalled();
   });
 
+  it('blocks any frame (subframes too) from navigating away from the app page', () => {
+    const frameNav = recorded.contents!.handlers.get('will-frame-navigate')!;
+    expect(frameNav).toBeDefined();
+    for (const url of ['https://evil.example/', 'file:///etc/passwd', 'app://crate-lab/other.html', 'javascript:alert(1)']) {
+      const details = { url, isMainFrame: false, preventDefault: vi.fn() };
+      frameNav(details);
+      expect(details.preventDefault, url).toHaveBeenCalled();
+    }
+    const self = { url: `${APP_URL}#/runs`, isMainFrame: true, preventDefault: vi.fn() };
+    frameNav(self);
+    expect(self.preventDefault).not.toHaveBeenCalled();
+  });
+
+  it('gives the window the app icon when one is passed', () => {
+    recorded.windowOptions.length = 0;
+    createMainWindow({ preloadPath: '/p.cjs', appUrl: APP_URL, dev: false, icon: '/opt/crate-lab/out/renderer/icon.png' });
+    expect((recorded.windowOptions[0] as { icon?: string }).icon).toBe('/opt/crate-lab/out/renderer/icon.png');
+  });
+
   it('denies every permission request and check', () => {
     for (const p of ['media', 'geolocation', 'notifications', 'openExternal', 'clipboard-read']) {
       const cb = vi.fn();
@@ -176,7 +195,9 @@ describe('main window security', () => {
 
   it('recognises only the app page as the app', () => {
     expect(isAppUrl(`${APP_URL}?x=1`, APP_URL)).toBe(true);
-    expect(isAppUrl('file:///opt/crate-lab/out/renderer/other.html', APP_URL)).toBe(false);
+    expect(isAppUrl('app://crate-lab/other.html', APP_URL)).toBe(false);
+    expect(isAppUrl('app://elsewhere/index.html', APP_URL)).toBe(false);
+    expect(isAppUrl('file:///opt/crate-lab/out/renderer/index.html', APP_URL)).toBe(false);
     expect(isAppUrl('http://localhost:5173/', 'http://localhost:5173/')).toBe(true);
     expect(isAppUrl('http://localhost:5174/', 'http://localhost:5173/')).toBe(false);
     expect(isAppUrl('not a url', APP_URL)).toBe(false);

@@ -183,6 +183,11 @@ function ExportBox({ runId, onClose }: { runId: string; onClose: () => void }): 
   const [outDir, setOutDir] = useState('');
   const [busy, setBusy] = useState(false);
   const [result, setResult] = useState<ExportResult | null>(null);
+  // in the app, a folder outside the run's exports/ must be picked here (the engine exports only where the person chose)
+  const pick = async (): Promise<void> => {
+    const v = check(await host.pickPath('folder'), 'Could not open the picker');
+    if (v) setOutDir(v);
+  };
   const run = async (): Promise<void> => {
     setBusy(true);
     setResult(null);
@@ -220,6 +225,11 @@ function ExportBox({ runId, onClose }: { runId: string; onClose: () => void }): 
           <span>Folder</span>
           <input type="text" value={outDir} onChange={(e) => setOutDir(e.target.value)} placeholder="default: the run's exports/ folder" spellCheck={false} />
         </label>
+        {host.kind === 'electron' && (
+          <button className="btn small" onClick={() => void pick()}>
+            Browse…
+          </button>
+        )}
         <button className="btn primary" disabled={busy} onClick={() => void run()}>
           {busy ? 'Exporting…' : 'Export'}
         </button>
