@@ -131,10 +131,12 @@ export const DEFAULT_RECIPE: Readonly<Recipe> = Object.freeze({
   beta2: 0.999,
   lambdaNew: 10,
   reconWeight: 0,
-  decoderEpochs: 0,
-  decoderConsistency: 0,
+  // the decoder phase is on by default: without it the reconstructions and the decoded memory are noise, and decoded
+  // memory is not recognised when encoded again (0.19); with it and the consistency term the loop closes (RECIPE.md)
+  decoderEpochs: 20,
+  decoderConsistency: 0.1,
   laterDecoderEpochs: -1,
-  decoderMemRows: 0,
+  decoderMemRows: 64,
   decoderBatch: 64,
   decoderLr: 2e-3,
   epochs: 4,
@@ -179,6 +181,9 @@ export const QUICK_OVERRIDES: Readonly<Partial<Recipe>> = Object.freeze({
   memPerDirection: 10,
   memPerBatch: 256,
   checkpointEvery: 10,
+  // 600 images a task: the first task's decoder needs more passes to draw, later ones 20 (RECIPE.md, issue 14)
+  decoderEpochs: 30,
+  laterDecoderEpochs: 20,
 });
 
 const INT_FIELDS = new Set<keyof Recipe>([

@@ -8,7 +8,7 @@ import { readNdjson } from '../../main/store/ndjson';
 import { metricsFile } from '../../main/store/runFiles';
 import type { MetricRecord } from '../../preload/api';
 import { openRun } from '../../main/engine/session';
-import { resolveRecipe } from '../../main/engine/recipe';
+import { resolveRecipe, resolveStoredRecipe } from '../../main/engine/recipe';
 import { tempRoot, tinyRun, TINY_RECIPE } from './helpers';
 
 const root = tempRoot('decoder-phase');
@@ -115,7 +115,10 @@ describe('decoder phase', () => {
   }, 180_000);
 
   it('validates its fields and leaves recorded runs without the phase', () => {
-    expect(resolveRecipe({}).decoderEpochs).toBe(0);
+    expect(resolveRecipe({}).decoderEpochs).toBe(20); // on by default since issue 14
+    expect(resolveRecipe({}, true).decoderEpochs).toBe(30);
+    expect(resolveStoredRecipe({}).decoderEpochs).toBe(0); // a run recorded before the phase existed keeps running without it
+    expect(resolveStoredRecipe({}).decoderMemRows).toBe(0);
     expect(() => resolveRecipe({ decoderBatch: 0 })).toThrow(/decoderBatch/);
     expect(() => resolveRecipe({ decoderEpochs: 1.5 })).toThrow(/decoderEpochs/);
     expect(() => resolveRecipe({ decoderLr: 0 })).toThrow(/decoderLr/);
