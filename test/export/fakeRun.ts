@@ -113,6 +113,11 @@ export async function makeFakeRun(runsRoot: string, o: FakeRunOptions = {}): Pro
     forgetting: acc.map(() => 0), drift: seen.slice(2).map(() => 0.1), rank: seen.map(() => 3), codingRate: seen.map(() => 2),
     subspaceCos: seen.map((_, i) => seen.map((__, j) => (i === j ? 1 : 0.3))), layerCompression: [1], layerSparsity: [0.5],
     memoryBytes: 4096 * seen.length, elapsed: 10 * (t + 1),
+    baselines: { frozenMemory: 0.8 - 0.05 * t, frozenLda: 0.78, ...(t === 1 ? { rawPixelLast: 0.9 } : {}) },
+    loopFidelity: {
+      reconstruction: acc.map((a) => a - 0.1), decodedMemory: acc.map((a) => a - 0.05), decodedMemoryPixel: acc.map((a) => a - 0.2),
+      reconstructionAll: 0.8 - 0.05 * t, decodedMemoryAll: 0.85 - 0.05 * t, decodedMemoryPixelAll: 0.7 - 0.05 * t,
+    },
   });
   const event: KnowledgeEvent = { kind: 'event', event: 'finished', task: 1, step: 40, time: 40, message: 'run finished' };
   knowledge.append(task(0, [0, 1], [0.95, 0.9]));

@@ -34,6 +34,9 @@ describe('report', () => {
     expect(html.match(/data:image\/png;base64,/g)?.length).toBe(4); // one strip per memory class
     expect(html).toContain('fake tiny run');
     expect(html).toContain('settings beyond a plain run: <b>quick · seed 1 · subspaceRank 3</b>');
+    // the last task's loop fidelity as cards and its baselines with lab − baseline (0.825 − 0.75 = 7.5 points)
+    expect(html).toMatch(/decoded memory<\/span><b>80\.0%<\/b>/);
+    expect(html).toMatch(/<th[^>]*>frozenMemory<\/th><td>75\.0%<\/td><td>7\.5<\/td>/);
   });
 
   it('opens offline in Chromium with all charts drawn and no console errors', async () => {
@@ -68,10 +71,10 @@ describe('report', () => {
           images: [...document.querySelectorAll('.recon img')].map((i) => i.complete && i.naturalWidth > 0),
         };
       })()`)) as { charts: number; inked: number[]; legends: number; matrixRows: number; images: boolean[] };
-      expect(state.charts).toBe(3);
-      expect(state.inked).toHaveLength(3);
+      expect(state.charts).toBe(4); // accuracy, per class, loop fidelity, losses
+      expect(state.inked).toHaveLength(4);
       for (const n of state.inked) expect(n).toBeGreaterThan(100); // lines were actually drawn
-      expect(state.legends).toBeGreaterThanOrEqual(3 + 1 + 4 + 1 + 3 + 1);
+      expect(state.legends).toBeGreaterThanOrEqual(3 + 1 + 4 + 1 + 3 + 1 + 3 + 1);
       expect(state.matrixRows).toBe(2);
       expect(state.images).toEqual([true, true, true, true]);
       expect(problems).toEqual([]);

@@ -88,6 +88,19 @@ function subspaceTable(d: ReportData): string {
 <table class="matrix"><thead><tr><th></th>${names.map((n) => `<th>${n}</th>`).join('')}</tr></thead><tbody>${rows}</tbody></table>`;
 }
 
+/** The last task's baselines beside the lab's from-memory figure (lab − baseline in points). */
+function baselineTable(d: ReportData): string {
+  const last = d.tasks[d.tasks.length - 1];
+  const rows = Object.entries(last?.baselines ?? {}).filter(([, v]) => Number.isFinite(v));
+  if (!last || rows.length === 0) return '';
+  const body = rows
+    .map(([k, v]) => `<tr><th style="text-align:left" class="mono">${esc(k)}</th><td>${pct(v)}</td><td>${((last.accAllMemory - v) * 100).toFixed(1)}</td></tr>`)
+    .join('');
+  return `<h2>Baselines after the last task</h2>
+<p class="muted">Measured in the same run and split. The last column is the lab's from-memory accuracy (${pct(last.accAllMemory)}) minus the baseline, in points.</p>
+<table id="baselines"><thead><tr><th>baseline</th><th>accuracy</th><th>lab − baseline</th></tr></thead><tbody>${body}</tbody></table>`;
+}
+
 function kv(obj: Record<string, unknown>): string {
   return `<table class="kv">${Object.entries(obj)
     .map(([k, v]) => `<tr><th>${esc(k)}</th><td>${esc(typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v))}</td></tr>`)
@@ -142,6 +155,12 @@ const SCRIPT = `
   var classes = tasks.length ? tasks[tasks.length - 1].seen : [];
   chart('chart-classes', 'Knowledge curves: accuracy of each class after each task (memory protocol)', 'task', tx,
     classes.map(function(c){ return { label: names[c] || ('class ' + c), values: tasks.map(function(t){ var j = t.seen.indexOf(c); return j < 0 ? null : t.accMemory[j]; }) }; }), [0, 1], true);
+  var lf = tasks.filter(function(t){ return t.loopFidelity; });
+  if (lf.length) chart('chart-fidelity', 'Loop fidelity: what the decoder draws, recognised (every seen class)', 'task', lf.map(function(t){ return t.task + 1; }), [
+    { label: 'reconstruction f(g(f(x)))', values: lf.map(function(t){ return t.loopFidelity.reconstructionAll; }) },
+    { label: 'decoded memory f(g(z))', values: lf.map(function(t){ return t.loopFidelity.decodedMemoryAll; }) },
+    { label: 'pixel judge on g(z)', values: lf.map(function(t){ return t.loopFidelity.decodedMemoryPixelAll; }) }
+  ], [0, 1], true);
   var m = d.metrics;
   chart('chart-loss', 'Closed-loop objective T and the two players\\' losses', 'step', m.map(function(r){ return r.step; }), [
     { label: 'T', values: m.map(function(r){ return r.T; }) },
@@ -163,6 +182,13 @@ export function reportHtml(d: ReportData, assets: ReportAssets): string {
     ['tasks', String(d.tasks.length)],
     ['steps', String(steps)],
     ['memory', last ? `${(last.memoryBytes / 1024).toFixed(1)} KiB` : '–'],
+    ...(last?.loopFidelity
+      ? ([
+          ['reconstruction', pct(last.loopFidelity.reconstructionAll)],
+          ['decoded memory', pct(last.loopFidelity.decodedMemoryAll)],
+          ['pixel judge', pct(last.loopFidelity.decodedMemoryPixelAll)],
+        ] as [string, string][])
+      : []),
   ];
   const events = d.events
     .slice(-200)
@@ -182,6 +208,8 @@ ${d.run.settings.length ? `<div class="muted">settings beyond a plain run: <b>${
 <h2>Knowledge growth</h2>
 <div class="chart" id="chart-accuracy"></div>
 <div class="chart" id="chart-classes"></div>
+${d.tasks.some((t) => t.loopFidelity) ? '<div class="chart" id="chart-fidelity"></div>' : ''}
+${baselineTable(d)}
 <h2>Accuracy matrix</h2>
 <p class="muted">Row: after task t; column: class; value: test accuracy of the lab's nearest-subspace classifier fitted from its structured memory (honest protocol). The last two columns give overall accuracy, memory and paper protocols.</p>
 ${accuracyMatrix(d)}
