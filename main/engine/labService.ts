@@ -34,8 +34,9 @@ import { isValidRunId, readMetrics, readKnowledge, readReconstructions, readRunJ
 import { BackendError, initBackend, probeBackends, runtimeVersions } from './backends';
 import { EventHub } from './events';
 import type { Recipe } from './recipe';
-import type { CurriculumRunner } from './runner';
-import { createRun, openRun, UnreadableCheckpointsError, UsageError, type BackendInfo, type SessionDeps } from './session';
+import type { CurriculumRunner } from './runner/curriculumRunner';
+import { createRun, openRun, type BackendInfo, type SessionDeps } from './session';
+import { UnreadableCheckpointsError, UsageError } from './sessionErrors';
 import { runSweep, validateSweepSeeds } from './sweep';
 import { groupRuns } from '../store/runGroups';
 import { defaultSweepId, newSweep, readSweep } from '../store/sweepFiles';

@@ -9,7 +9,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { TaskRecord } from '../../preload/api';
 import { readLatestCheckpoint } from '../../main/store/checkpoints';
 import { readKnowledge } from '../../main/store/runFiles';
-import type { CurriculumRunner } from '../../main/engine/runner';
+import type { CurriculumRunner } from '../../main/engine/runner/curriculumRunner';
 import { liveTensors, tempRoot, tinyRun } from './helpers';
 
 const roots: string[] = [];
