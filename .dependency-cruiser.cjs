@@ -1,53 +1,39 @@
 // The project's dependency rules, checked in `npm test` (test/architecture/dependencies.test.ts runs the cruiser
 // with these on main/, models/, preload/ and renderer/src/, and on fixtures that break each rule on purpose).
 // docs/ARCHITECTURE.md says why each boundary is where it is.
+const ELECTRON = ['(^|/)node_modules/electron/', '^electron$'];
+const DOM_LIBRARIES = ['(^|/)node_modules/(react|react-dom|three|@react-three/[^/]+)/', '^(react|react-dom|three)$'];
+const NODE_BUILTINS = { dependencyTypes: ['core'] };
+
+/** A rule whose violation fails `npm test`: nothing matching `from` may import anything matching `to`. */
+const forbid = (name, comment, from, to) => ({ name, severity: 'error', comment, from, to });
+
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
   forbidden: [
-    {
-      name: 'no-circular',
-      severity: 'error',
-      comment: 'No import cycles: a module and what it imports must be readable in one direction.',
-      from: {},
-      to: { circular: true },
-    },
-    {
-      name: 'models-no-node',
-      severity: 'error',
-      comment: 'models/ (CRATE, losses, memory, subspaces) runs in Node, in the engine process and in the browser: no Node built-ins.',
-      from: { path: '^models/' },
-      to: { dependencyTypes: ['core'] },
-    },
-    {
-      name: 'models-no-electron-or-dom',
-      severity: 'error',
-      comment: 'models/ imports neither Electron nor DOM libraries (tsconfig.models.json has no DOM lib either), nor the app around it.',
-      from: { path: '^models/' },
-      to: { path: ['(^|/)node_modules/(electron|react|react-dom|three|@react-three/[^/]+)/', '^(electron|react|react-dom|three)$', '^(main|renderer|preload)/'] },
-    },
-    {
-      name: 'renderer-no-node',
-      severity: 'error',
-      comment: 'renderer/ is a sandboxed web page (the app window, or a browser tab in web mode): no Node built-ins.',
-      from: { path: '^renderer/' },
-      to: { dependencyTypes: ['core'] },
-    },
-    {
-      name: 'renderer-no-electron-or-main',
-      severity: 'error',
-      comment: 'renderer/ reaches the lab only through the API (preload/api.ts): no Electron, nothing of main/.',
-      from: { path: '^renderer/' },
-      to: { path: ['(^|/)node_modules/electron/', '^electron$', '^main/'] },
-    },
-    {
-      name: 'electron-only-in-the-shell',
-      severity: 'error',
-      comment:
-        'Only the Electron shell (main/shell/) and its preload import electron: the engine, the Node services and ' +
-        'web mode run under plain Node.',
-      from: { pathNot: '^(main/shell|preload)/' },
-      to: { path: ['(^|/)node_modules/electron/', '^electron$'] },
-    },
+    forbid('no-circular', 'No import cycles: a module and what it imports read in one direction.', {}, { circular: true }),
+    // models/ (CRATE, losses, memory, subspaces) runs in the engine process and could run in the browser
+    forbid('models-no-node', 'models/ imports no Node built-ins.', { path: '^models/' }, NODE_BUILTINS),
+    forbid(
+      'models-no-electron-or-dom',
+      'models/ imports neither Electron nor DOM libraries (tsconfig.models.json has no DOM lib either), nor the app around it.',
+      { path: '^models/' },
+      { path: [...ELECTRON, ...DOM_LIBRARIES, '^(main|renderer|preload)/'] },
+    ),
+    // renderer/ is a sandboxed web page (the app window, or a browser tab in web mode)
+    forbid('renderer-no-node', 'renderer/ imports no Node built-ins.', { path: '^renderer/' }, NODE_BUILTINS),
+    forbid(
+      'renderer-no-electron-or-main',
+      'renderer/ reaches the lab only through the API (preload/api.ts): no Electron, nothing of main/.',
+      { path: '^renderer/' },
+      { path: [...ELECTRON, '^main/'] },
+    ),
+    forbid(
+      'electron-only-in-the-shell',
+      'Only the Electron shell (main/shell/) and its preload import electron: the engine, the Node services and web mode run under plain Node.',
+      { pathNot: '^(main/shell|preload)/' },
+      { path: ELECTRON },
+    ),
   ],
   options: {
     doNotFollow: { path: 'node_modules' },

@@ -307,7 +307,7 @@ async function drive(runner: CurriculumRunner, hub: EventHub, deps: SessionDeps,
     signals++;
     if (signals > 1) process.exit(130);
     process.stderr.write('\nstopping after the current step (checkpoint first); press Ctrl+C again to quit now\n');
-    runner.stop();
+    runner.control.stop();
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);

@@ -23,6 +23,7 @@ import { StepTimer, trainStep } from './trainStep';
 export class CurriculumRunner {
   readonly runId: string;
   readonly state: LearnerState;
+  /** pause, step N, stop, next task, autonomous: called by the service between steps (the loop yields after each) */
   readonly control: RunControl;
   private readonly out: RunLog;
   private readonly ctx: RunContext;
@@ -143,28 +144,6 @@ export class CurriculumRunner {
   markResumed(restored: boolean, note?: string): void {
     this.resumedFrom = restored ? this.state.pos.step : 0;
     this.resumeNote = note ?? null;
-  }
-
-  // ------------------------------------------------------------------------------------------------------------
-  // control (called from the service between steps; the loop yields to the event loop after every step)
-
-  pause(): void {
-    this.control.pause();
-  }
-  resume(): void {
-    this.control.resume();
-  }
-  step(n: number): void {
-    this.control.step(n);
-  }
-  stop(): void {
-    this.control.stop();
-  }
-  nextTask(): void {
-    this.control.nextTask();
-  }
-  setAutonomous(on: boolean): void {
-    this.control.setAutonomous(on);
   }
 
   // ------------------------------------------------------------------------------------------------------------
