@@ -48,7 +48,7 @@ function typedArrays(obj: unknown, where: string, seen = new Set<unknown>(), out
   if (ArrayBuffer.isView(obj)) return out;
   const entries = obj instanceof Map ? [...obj.entries()] : Object.entries(obj as Record<string, unknown>);
   for (const [k, v] of entries) {
-    if (where === 'runner' && k === 'd') continue; // the deps: data source (the user's dataset), model, hub
+    if (k === 'd' && (where === 'runner' || where === 'runner.ctx')) continue; // the deps: data source (the user's dataset), model, hub
     typedArrays(v, `${where}.${String(k)}`, seen, out);
   }
   return out;
