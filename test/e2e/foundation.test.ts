@@ -4,7 +4,7 @@
  * engine really probed on this machine (compared with `crate-lab backends --json`); a screenshot is kept
  * under test-artifacts/.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { chromium, type Browser } from 'playwright-core';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ServeProcess } from './serveProcess';
 import { LAB_METHODS, type BackendStatus, type LabApi, type Result } from '../../preload/api';
 
 const repo = fileURLToPath(new URL('../../', import.meta.url));
@@ -19,36 +20,15 @@ const cli = join(repo, 'main/cli/index.ts');
 const artifacts = join(repo, 'test-artifacts');
 const runsRoot = mkdtempSync(join(tmpdir(), 'crate-e2e-runs-'));
 
-let server: ChildProcess;
 let url = '';
 let origin = '';
 let browser: Browser;
 
-function startServe(): Promise<string> {
-  server = spawn(process.execPath, ['--import', 'tsx', cli, 'serve', '--port', '0', '--runs-root', runsRoot], {
-    cwd: repo,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  let err = '';
-  server.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`serve printed no URL in 60 s; stderr:\n${err}`)), 60_000);
-    server.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = /(http:\/\/127\.0\.0\.1:\d+\/\?token=[\w-]+)/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m[1]!);
-      }
-    });
-    server.once('exit', (code) => reject(new Error(`serve exited early (${code}); stderr:\n${err}`)));
-  });
-}
+const serve = new ServeProcess(runsRoot, [], 60_000);
 
 beforeAll(async () => {
   mkdirSync(artifacts, { recursive: true });
-  url = await startServe();
+  url = await serve.start();
   origin = new URL(url).origin;
   browser = await chromium.launch({
     executablePath: '/usr/bin/chromium',
@@ -59,10 +39,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
-  if (server && server.exitCode === null) {
-    server.kill('SIGTERM');
-    await new Promise((r) => server.once('exit', r));
-  }
+  await serve.stop();
   rmSync(runsRoot, { recursive: true, force: true });
 });
 

@@ -7,13 +7,14 @@
  *
  * Needs a built renderer in out/renderer (`npm run test:e2e` builds it first).
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ServeProcess } from './serveProcess';
 import type { SnapshotEvent, TaskRecord } from '../../preload/api';
 import { decodeNpy } from '../../main/export/npy';
 import { readSweep } from '../../main/store/sweepFiles';
@@ -23,41 +24,11 @@ const cli = join(repo, 'main/cli/index.ts');
 const artifacts = join(repo, 'test-artifacts');
 const runsRoot = mkdtempSync(join(tmpdir(), 'crate-research-runs-'));
 
-let server: ChildProcess | null = null;
 let browser: Browser;
 
-async function startServe(): Promise<string> {
-  const child = spawn(process.execPath, ['--import', 'tsx', cli, 'serve', '--port', '0', '--runs-root', runsRoot, '--backend', 'wasm'], {
-    cwd: repo,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  server = child;
-  let out = '';
-  let err = '';
-  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`serve printed no URL in 90 s; stderr:\n${err}`)), 90_000);
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = /(http:\/\/127\.0\.0\.1:\d+\/\?token=[\w-]+)/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m[1]!);
-      }
-    });
-    child.once('exit', (code) => reject(new Error(`serve exited early (${code}); stderr:\n${err}`)));
-  });
-}
-
-async function stopServe(): Promise<void> {
-  const s = server;
-  server = null;
-  if (!s || s.exitCode !== null) return;
-  const exited = new Promise((r) => s.once('exit', r));
-  s.kill('SIGTERM');
-  await Promise.race([exited, new Promise((r) => setTimeout(r, 15_000))]);
-  if (s.exitCode === null) s.kill('SIGKILL');
-}
+const serve = new ServeProcess(runsRoot, ['--backend', 'wasm']);
+const startServe = (): Promise<string> => serve.start();
+const stopServe = (): Promise<void> => serve.stop();
 
 const readJson = <T,>(file: string): T => JSON.parse(readFileSync(file, 'utf8')) as T;
 const lastTask = (runId: string): TaskRecord =>

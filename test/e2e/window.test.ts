@@ -7,7 +7,6 @@
  *
  * Needs a built renderer in out/renderer (`npm run test:e2e` builds it first).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,48 +14,18 @@ import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ServeProcess } from './serveProcess';
 
 const repo = fileURLToPath(new URL('../../', import.meta.url));
-const cli = join(repo, 'main/cli/index.ts');
 const artifacts = join(repo, 'test-artifacts');
 const runsRoot = mkdtempSync(join(tmpdir(), 'crate-window-runs-'));
 
-let server: ChildProcess | null = null;
 let browser: Browser;
 let runId = '';
 
-async function startServe(): Promise<string> {
-  const child = spawn(process.execPath, ['--import', 'tsx', cli, 'serve', '--port', '0', '--runs-root', runsRoot], {
-    cwd: repo,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  server = child;
-  let out = '';
-  let err = '';
-  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`serve printed no URL in 90 s; stderr:\n${err}`)), 90_000);
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = /(http:\/\/127\.0\.0\.1:\d+\/\?token=[\w-]+)/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m[1]!);
-      }
-    });
-    child.once('exit', (code) => reject(new Error(`serve exited early (${code}); stderr:\n${err}`)));
-  });
-}
-
-async function stopServe(): Promise<void> {
-  const s = server;
-  server = null;
-  if (!s || s.exitCode !== null) return;
-  const exited = new Promise((r) => s.once('exit', r));
-  s.kill('SIGTERM');
-  await Promise.race([exited, new Promise((r) => setTimeout(r, 15_000))]);
-  if (s.exitCode === null) s.kill('SIGKILL');
-}
+const serve = new ServeProcess(runsRoot, []);
+const startServe = (): Promise<string> => serve.start();
+const stopServe = (): Promise<void> => serve.stop();
 
 async function newPage(): Promise<{ page: Page; errors: string[] }> {
   const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });

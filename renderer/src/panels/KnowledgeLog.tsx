@@ -176,26 +176,21 @@ function baseOptions(width: number, xLabel: string, yLabel: string, series: uPlo
   };
 }
 
-function LoopFidelityCurves({ tasks }: { tasks: TaskRecord[] }): React.JSX.Element {
-  const data = useMemo(() => loopFidelityCurves(tasks) as uPlot.AlignedData, [tasks]);
-  if (tasks.length === 0) return <Empty>{NO_TASK}</Empty>;
-  if (!tasks.some((t) => t.loopFidelity)) return <Empty>This run was recorded before the lab measured loop fidelity.</Empty>;
+/** One line per figure over tasks, in percent (0–100): the accuracy curves and the loop-fidelity curves share it. */
+function PercentOverTasks(props: { specKey: string; label: string; testId: string; yLabel: string; data: uPlot.AlignedData; lines: Array<[string, string, number[] | undefined]> }): React.JSX.Element {
+  const { specKey, label, testId, yLabel, data, lines } = props;
   return (
     <UPlotChart
-      specKey="loop-fidelity"
-      label="Loop fidelity over tasks"
-      testId="chart-loop-fidelity"
+      specKey={specKey}
+      label={label}
+      testId={testId}
       data={data}
       makeOptions={(w) =>
         baseOptions(
           w,
           'task',
-          'recognised (%)',
-          [
-            lineSeries('reconstruction f(g(f(x)))', '#4ea3ff', undefined, '%'),
-            lineSeries('decoded memory f(g(z))', '#ff8c42', undefined, '%'),
-            lineSeries('pixel judge on g(z)', '#5fd38d', [6, 4], '%'),
-          ],
+          yLabel,
+          lines.map(([name, color, dash]) => lineSeries(name, color, dash, '%')),
           { scales: { x: { time: false }, y: { range: [0, 100] } } },
         )
       }
@@ -203,31 +198,30 @@ function LoopFidelityCurves({ tasks }: { tasks: TaskRecord[] }): React.JSX.Eleme
   );
 }
 
+const FIDELITY_LINES: Array<[string, string, number[] | undefined]> = [
+  ['reconstruction f(g(f(x)))', '#4ea3ff', undefined],
+  ['decoded memory f(g(z))', '#ff8c42', undefined],
+  ['pixel judge on g(z)', '#5fd38d', [6, 4]],
+];
+
+const ACCURACY_LINES: Array<[string, string, number[] | undefined]> = [
+  ['avg incremental · memory', '#4ea3ff', undefined],
+  ['avg incremental · paper', '#4ea3ff', [6, 4]],
+  ['last · memory', '#ff8c42', undefined],
+  ['last · paper', '#ff8c42', [6, 4]],
+];
+
+function LoopFidelityCurves({ tasks }: { tasks: TaskRecord[] }): React.JSX.Element {
+  const data = useMemo(() => loopFidelityCurves(tasks) as uPlot.AlignedData, [tasks]);
+  if (tasks.length === 0) return <Empty>{NO_TASK}</Empty>;
+  if (!tasks.some((t) => t.loopFidelity)) return <Empty>This run was recorded before the lab measured loop fidelity.</Empty>;
+  return <PercentOverTasks specKey="loop-fidelity" label="Loop fidelity over tasks" testId="chart-loop-fidelity" yLabel="recognised (%)" data={data} lines={FIDELITY_LINES} />;
+}
+
 function AccuracyCurves({ tasks }: { tasks: TaskRecord[] }): React.JSX.Element {
   const data = useMemo(() => accuracyCurves(tasks) as uPlot.AlignedData, [tasks]);
   if (tasks.length === 0) return <Empty>{NO_TASK}</Empty>;
-  return (
-    <UPlotChart
-      specKey="acc"
-      label="Average incremental and last accuracy over tasks"
-      testId="chart-accuracy"
-      data={data}
-      makeOptions={(w) =>
-        baseOptions(
-          w,
-          'task',
-          'accuracy (%)',
-          [
-            lineSeries('avg incremental · memory', '#4ea3ff', undefined, '%'),
-            lineSeries('avg incremental · paper', '#4ea3ff', [6, 4], '%'),
-            lineSeries('last · memory', '#ff8c42', undefined, '%'),
-            lineSeries('last · paper', '#ff8c42', [6, 4], '%'),
-          ],
-          { scales: { x: { time: false }, y: { range: [0, 100] } } },
-        )
-      }
-    />
-  );
+  return <PercentOverTasks specKey="acc" label="Average incremental and last accuracy over tasks" testId="chart-accuracy" yLabel="accuracy (%)" data={data} lines={ACCURACY_LINES} />;
 }
 
 function PerClassChart({ tasks, names, field, scale, unit, yLabel }: { tasks: TaskRecord[]; names: string[]; field: PerClassField; scale: number; unit: string; yLabel: string }): React.JSX.Element {
