@@ -7,7 +7,7 @@ import { resolve } from 'node:path';
 import { defineConfig } from 'electron-vite';
 import type { Plugin } from 'vite';
 import react from '@vitejs/plugin-react';
-import { contentSecurityPolicy } from './main/csp';
+import { contentSecurityPolicy } from './main/shared/csp';
 
 const root = import.meta.dirname;
 
@@ -36,8 +36,8 @@ export default defineConfig({
       // second copy of tfjs-core would have its own backend registry, and setBackend would miss it.
       externalizeDeps: { include: ['@tensorflow/tfjs-core', '@tensorflow/tfjs-backend-cpu', '@tensorflow/tfjs-node'] },
       rolldownOptions: {
-        // The engine entry is also reached through `?modulePath` in main/index.ts, which bundles it separately.
-        input: { index: resolve(root, 'main/index.ts') },
+        // The engine entry is also reached through `?modulePath` in main/shell/index.ts, which bundles it separately.
+        input: { index: resolve(root, 'main/shell/index.ts') },
       },
     },
   },

@@ -3,7 +3,7 @@
 // last line {"type":"sweep-summary", …}. Exit code 0 when every member finished (or the user stopped the sweep), 1
 // when one failed.
 import type { RunStatus } from '../../preload/api';
-import type { CurriculumRunner } from '../engine/runner';
+import type { CurriculumRunner } from '../engine/runner/curriculumRunner';
 import { memberDone, runSweep, sweepSummary, type SweepSummary } from '../engine/sweep';
 import type { SessionDeps } from '../engine/session';
 import type { SweepJson } from '../store/sweepFiles';

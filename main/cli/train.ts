@@ -10,8 +10,10 @@ import { parseOrder } from '../engine/curriculum';
 import { evaluateRun } from '../engine/evalRun';
 import { EventHub } from '../engine/events';
 import { DEFAULT_RECIPE, QUICK_OVERRIDES, type Recipe } from '../engine/recipe';
-import type { CurriculumRunner, EngineTaskRecord } from '../engine/runner';
-import { createRun, openRun, UnreadableCheckpointsError, UsageError, type SessionDeps } from '../engine/session';
+import type { CurriculumRunner } from '../engine/runner/curriculumRunner';
+import type { EngineTaskRecord } from '../engine/runner/state';
+import { createRun, openRun, type SessionDeps } from '../engine/session';
+import { UnreadableCheckpointsError, UsageError } from '../engine/sessionErrors';
 import { memberStatus } from '../engine/sweep';
 import { groupRuns } from '../store/runGroups';
 import { RunIndex } from '../store/runIndex';
@@ -305,7 +307,7 @@ async function drive(runner: CurriculumRunner, hub: EventHub, deps: SessionDeps,
     signals++;
     if (signals > 1) process.exit(130);
     process.stderr.write('\nstopping after the current step (checkpoint first); press Ctrl+C again to quit now\n');
-    runner.stop();
+    runner.control.stop();
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
@@ -336,7 +338,7 @@ async function drive(runner: CurriculumRunner, hub: EventHub, deps: SessionDeps,
   return s;
 }
 
-const classNamesOf = (runner: CurriculumRunner) => () => (runner as unknown as { d: { data: { classNames: string[] } } }).d.data.classNames;
+const classNamesOf = (runner: CurriculumRunner) => () => runner.classNames;
 
 async function setup(o: CommonOpts): Promise<{ deps: SessionDeps; hub: EventHub }> {
   const backend = await initBackend(o.backend);

@@ -17,9 +17,10 @@ import { isExportDir, loadExport } from '../export/loadExport';
 import { crateConfigOf } from '../export/checkpointParams';
 import { readLatestCheckpoint, type TensorRecord } from '../store/checkpoints';
 import { isValidRunId, readRunJson, readStatus, runDirOf, type RunJson } from '../store/runFiles';
+import { classifierFromTensors } from './classifierTensors';
 import { MemoryBank } from './memoryBank';
 import type { SubspaceModel } from './subspaceAdapter';
-import { UsageError } from './session';
+import { UsageError } from './sessionErrors';
 
 export interface ContinuationSource {
   kind: 'run' | 'export';
@@ -113,21 +114,7 @@ async function fromRun(runDir: string, what: string): Promise<ContinuationSource
   if (!memory.classes.size) throw new UsageError(`--from ${what}: the checkpoint in ${ck.dir} holds no memory`);
   return {
     kind: 'run', dir: runDir, runId: run.id, preset: run.request.preset, config, classNames: [...classNames],
-    known: [...memory.classes.keys()].sort((a, b) => a - b), weights, memory, classifier: classifierOf(t, config.featureDim),
-  };
-}
-
-function classifierOf(t: Map<string, TensorRecord>, F: number): SubspaceModel | null {
-  const classes = [...t.keys()].map((k) => /^cls\/(\d+)\/mean$/.exec(k)?.[1]).filter((c): c is string => c !== undefined).map(Number).sort((a, b) => a - b);
-  if (!classes.length) return null;
-  const bases = classes.map((c) => t.get(`cls/${c}/basis`)!);
-  return {
-    classes,
-    means: classes.map((c) => t.get(`cls/${c}/mean`)!.data as Float32Array),
-    bases: bases.map((b) => b.data as Float32Array),
-    sigma: classes.map((c) => t.get(`cls/${c}/sigma`)!.data as Float32Array),
-    r: Math.max(...bases.map((b) => b.shape[1])),
-    featureDim: F,
+    known: [...memory.classes.keys()].sort((a, b) => a - b), weights, memory, classifier: classifierFromTensors(t, config.featureDim),
   };
 }
 

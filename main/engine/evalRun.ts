@@ -9,7 +9,7 @@ import { DataSource } from './dataSource';
 import { accuracyOf, concatRows, mergeFits } from './evaluate';
 import { MemoryBank } from './memoryBank';
 import { resolveStoredRecipe, type Recipe } from './recipe';
-import { UsageError } from './session';
+import { UsageError } from './sessionErrors';
 import { fitNearestSubspace } from './subspaceAdapter';
 
 export interface EvalRunResult {

@@ -12,6 +12,7 @@
 //  - paper protocol: refit on the training images of every seen class (as the i-CTRL code does), for comparison with
 //    published numbers only. The images come from the dataset (evaluation data), never from the learner's state.
 import type { TaskRecord } from '../../preload/api';
+import { accuracyFromPredictions } from './accuracy';
 import { fitNearestSubspace, predictNearestSubspace, type SubspaceModel } from './subspaceAdapter';
 import type { LoopModel } from './loopModel';
 import type { MemoryBank } from './memoryBank';
@@ -41,18 +42,7 @@ export interface EvalResult {
 
 /** Per-class accuracy (aligned with `classes`) and overall accuracy. */
 export function accuracyOf(m: SubspaceModel, z: Float32Array, y: Int32Array, n: number, classes: number[]): { per: number[]; all: number } {
-  const { pred } = predictNearestSubspace(m, z, n);
-  const hit = new Map<number, number>();
-  const tot = new Map<number, number>();
-  let ok = 0;
-  for (let i = 0; i < n; i++) {
-    tot.set(y[i], (tot.get(y[i]) ?? 0) + 1);
-    if (pred[i] === y[i]) {
-      hit.set(y[i], (hit.get(y[i]) ?? 0) + 1);
-      ok++;
-    }
-  }
-  return { per: classes.map((c) => (tot.get(c) ? (hit.get(c) ?? 0) / tot.get(c)! : 0)), all: n ? ok / n : 0 };
+  return accuracyFromPredictions(predictNearestSubspace(m, z, n).pred, y, n, classes);
 }
 
 export function concatRows(parts: { z: Float32Array; y: Int32Array }[], F: number): { z: Float32Array; y: Int32Array; n: number } {

@@ -3,7 +3,7 @@
  *
  * The engine (TF.js, data decoding, training) never runs in the event loop of whoever hosts it: a crashed GPU
  * driver or an out-of-memory engine costs one restart, never the window or the web server. Under Electron the
- * engine is a utilityProcess (main/index.ts injects that launcher, so this file never imports electron); under
+ * engine is a utilityProcess (main/shell/index.ts injects that launcher, so this file never imports electron); under
  * the CLI, web mode and tests it is a Node child process running main/engine/entry.ts through tsx.
  *
  * Errors are values: a request whose engine died returns { ok: false, error: { code: 'engine' } }.
@@ -40,7 +40,7 @@ export type EngineOutbound =
   | { kind: 'event'; event: LabEvent };
 
 // ---------------------------------------------------------------------------------------------
-// Launchers: how an engine process is started (child_process here, utilityProcess in main/index.ts)
+// Launchers: how an engine process is started (child_process here, utilityProcess in main/shell/index.ts)
 // ---------------------------------------------------------------------------------------------
 
 export interface EngineProcess {

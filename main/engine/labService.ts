@@ -34,8 +34,9 @@ import { isValidRunId, readMetrics, readKnowledge, readReconstructions, readRunJ
 import { BackendError, initBackend, probeBackends, runtimeVersions } from './backends';
 import { EventHub } from './events';
 import type { Recipe } from './recipe';
-import type { CurriculumRunner } from './runner';
-import { createRun, openRun, UnreadableCheckpointsError, UsageError, type BackendInfo, type SessionDeps } from './session';
+import type { CurriculumRunner } from './runner/curriculumRunner';
+import { createRun, openRun, type BackendInfo, type SessionDeps } from './session';
+import { UnreadableCheckpointsError, UsageError } from './sessionErrors';
 import { runSweep, validateSweepSeeds } from './sweep';
 import { groupRuns } from '../store/runGroups';
 import { defaultSweepId, newSweep, readSweep } from '../store/sweepFiles';
@@ -288,7 +289,7 @@ export async function createLabService(opts: LabServiceOptions): Promise<LabServ
         if (typeof runId !== 'string' || !isValidRunId(runId)) throw new UsageError(`'${runId}' is not a valid run id`);
         const a = active.get(runId);
         if (a) {
-          a.resume();
+          a.control.resume();
           return { runId };
         }
         busy();
@@ -304,23 +305,23 @@ export async function createLabService(opts: LabServiceOptions): Promise<LabServ
         if (!r) throw new UsageError(`run ${req.runId} is not active in this engine (resume it first)`, 'not-found');
         switch (req.action) {
           case 'pause':
-            r.pause();
+            r.control.pause();
             break;
           case 'resume':
-            r.resume();
+            r.control.resume();
             break;
           case 'stop':
-            r.stop();
+            r.control.stop();
             break;
           case 'step':
             if (req.steps !== undefined && (!Number.isInteger(req.steps) || req.steps < 1)) throw new UsageError('control step: steps must be a positive integer');
-            r.step(req.steps ?? 1);
+            r.control.step(req.steps ?? 1);
             break;
           case 'nextTask':
-            r.nextTask();
+            r.control.nextTask();
             break;
           case 'autonomous':
-            r.setAutonomous(req.enabled ?? true);
+            r.control.setAutonomous(req.enabled ?? true);
             break;
           default:
             throw new UsageError(`control: unknown action '${String((req as { action: unknown }).action)}'`);
@@ -350,7 +351,7 @@ export async function createLabService(opts: LabServiceOptions): Promise<LabServ
 
     close: async () => {
       const runs = [...active.values()];
-      for (const r of runs) r.stop();
+      for (const r of runs) r.control.stop();
       await Promise.all(runs.map((r) => r.start().catch(() => undefined)));
       hub.close();
     },

@@ -41,3 +41,14 @@ export class EngineRng {
     return a;
   }
 }
+
+/** A seed derived from several integers (FNV-1a style): the batch order of (task, phase, epoch), a class's memory, … */
+export function hashSeed(...xs: number[]): number {
+  let h = 0x811c9dc5;
+  for (const x of xs) {
+    h ^= x & 0xffffffff;
+    h = Math.imul(h, 0x01000193) >>> 0;
+    h ^= h >>> 15;
+  }
+  return h >>> 0;
+}

@@ -6,7 +6,7 @@ import type { BackendName, GpuAdapterInfo, StartRunRequest } from '../../preload
 import { PRESETS, type CrateConfig } from '../../models/crate/config';
 import { loadDataset, type Dataset } from '../data/dataset';
 import type { RunIndex } from '../store/runIndex';
-import { moveAsideUnreadable, scanCheckpoints, type UnreadableCheckpoint } from '../store/checkpoints';
+import { moveAsideUnreadable, scanCheckpoints } from '../store/checkpoints';
 import { createRunDir, newRunId, readRunJson, runDirOf, RUN_FORMAT_VERSION, type RunJson } from '../store/runFiles';
 import { acquireRunLock, RunLockedError, type RunLock } from '../store/runLock';
 import { runtimeVersions } from './backends';
@@ -18,42 +18,11 @@ import type { EventHub } from './events';
 import { FolderWatcher } from './folderWatcher';
 import { resolveRecipe, resolveStoredRecipe, type Recipe } from './recipe';
 import { runSettings } from './runSettings';
-import { CurriculumRunner } from './runner';
+import { CurriculumRunner } from './runner/curriculumRunner';
 import { loadContinuation, mergeClasses, type ContinuationSource, type FromRecord } from './continueFrom';
 import { appVersion } from './appVersion';
 import { engineConfig } from './modelDefaults';
-
-/** A request the user can fix (bad flag, unknown preset, busy run): reported as 'bad-request' / exit code 2. */
-export class UsageError extends Error {
-  constructor(
-    message: string,
-    readonly code: 'bad-request' | 'not-found' | 'conflict' = 'bad-request',
-  ) {
-    super(message);
-    this.name = 'UsageError';
-  }
-}
-
-/**
- * Every checkpoint of a run failed to read: resuming would silently start over, so it is refused (CLI exit code 3)
- * unless the person asks for a restart. Nothing was changed.
- */
-export class UnreadableCheckpointsError extends Error {
-  readonly code = 'bad-data';
-  readonly exitCode = 3;
-  constructor(
-    readonly runId: string,
-    readonly unreadable: UnreadableCheckpoint[],
-  ) {
-    super(
-      `run ${runId}: none of its ${unreadable.length} checkpoint(s) could be read: ${describeUnreadable(unreadable)}. Nothing was changed. ` +
-        `Resume with --restart to learn the run again from step 0 (the unreadable checkpoints are kept, moved to checkpoints/corrupt-<step>/).`,
-    );
-    this.name = 'UnreadableCheckpointsError';
-  }
-}
-
-const describeUnreadable = (bad: UnreadableCheckpoint[]): string => bad.map((b) => `step ${b.step} (${b.reason})`).join('; ');
+import { describeUnreadable, UnreadableCheckpointsError, UsageError } from './sessionErrors';
 
 export interface BackendInfo {
   name: BackendName;

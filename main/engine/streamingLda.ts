@@ -9,6 +9,7 @@
 // exactly, and a resumed run scores as an uninterrupted one.
 import { CholeskyDecomposition, Matrix } from 'ml-matrix';
 import type { TensorRecord } from '../store/checkpoints';
+import { accuracyFromPredictions } from './accuracy';
 
 export interface LdaScores {
   lda: { per: number[]; all: number };
@@ -117,19 +118,7 @@ export class StreamingLda {
   /** Per-class (aligned with `classes`) and overall accuracy of both classifiers on labelled rows. */
   score(z: Float32Array, y: Int32Array, n: number, classes: number[]): LdaScores {
     const p = this.predict(z, n, classes);
-    const acc = (pred: Int32Array) => {
-      const hit = new Map<number, number>();
-      const tot = new Map<number, number>();
-      let ok = 0;
-      for (let i = 0; i < n; i++) {
-        tot.set(y[i], (tot.get(y[i]) ?? 0) + 1);
-        if (pred[i] === y[i]) {
-          hit.set(y[i], (hit.get(y[i]) ?? 0) + 1);
-          ok++;
-        }
-      }
-      return { per: classes.map((c) => (tot.get(c) ? (hit.get(c) ?? 0) / tot.get(c)! : 0)), all: n ? ok / n : 0 };
-    };
+    const acc = (pred: Int32Array) => accuracyFromPredictions(pred, y, n, classes);
     return { lda: acc(p.lda), ncm: acc(p.ncm) };
   }
 

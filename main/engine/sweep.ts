@@ -6,8 +6,9 @@ import type { FigureStats, RunStatus } from '../../preload/api';
 import { aggregateFigures, numericFigures } from '../store/groupStats';
 import { readRunJson, readStatus, runDirOf } from '../store/runFiles';
 import { writeSweep, type SweepJson, type SweepMember } from '../store/sweepFiles';
-import type { CurriculumRunner } from './runner';
-import { createRun, openRun, UsageError, type SessionDeps } from './session';
+import type { CurriculumRunner } from './runner/curriculumRunner';
+import { createRun, openRun, type SessionDeps } from './session';
+import { UsageError } from './sessionErrors';
 
 export interface MemberOutcome {
   status: RunStatus;

@@ -13,8 +13,8 @@ import { join, resolve } from 'node:path';
 import { existsSync } from 'node:fs';
 import { WebSocket, WebSocketServer } from 'ws';
 import type { LabEvent, LabMethod, Result, WsMessage } from '../../preload/api';
-import { contentSecurityPolicy } from '../csp';
-import { validateArgs, wsRequestSchema } from '../ipc/schemas';
+import { contentSecurityPolicy } from '../shared/csp';
+import { validateArgs, wsRequestSchema } from '../shared/apiSchemas';
 import { allowedHostHeaders, allowedOrigins, createToken, requestToken, tokenCookieName, tokensEqual } from './auth';
 import { serveStatic } from './staticFiles';
 

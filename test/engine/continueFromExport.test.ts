@@ -8,7 +8,8 @@ import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { TaskRecord } from '../../preload/api';
 import { exportRun } from '../../main/export/exportRun';
-import { createRun, openRun, UsageError } from '../../main/engine/session';
+import { createRun, openRun } from '../../main/engine/session';
+import { UsageError } from '../../main/engine/sessionErrors';
 import { readKnowledge, readRunJson } from '../../main/store/runFiles';
 import { tempRoot, tinyDeps, tinyRun, TINY_RECIPE, TINY_REQUEST } from './helpers';
 

@@ -4,7 +4,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { PNG } from 'pngjs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createRun, UsageError } from '../../main/engine/session';
+import { createRun } from '../../main/engine/session';
+import { UsageError } from '../../main/engine/sessionErrors';
 import { tempRoot, TINY_RECIPE, TINY_REQUEST, tinyDeps } from './helpers';
 
 const root = tempRoot('rules');

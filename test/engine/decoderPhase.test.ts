@@ -75,7 +75,7 @@ describe('decoder phase', () => {
       // stop in the middle of the second task's decoder phase (its steps are the last 3·⌊n/20⌋ of the task)
       if (!stopped && e.type === 'progress' && e.task === 1 && e.taskSteps - e.taskStep === 5) {
         stopped = true;
-        first.stop();
+        first.control.stop();
       }
     });
     await first.start();

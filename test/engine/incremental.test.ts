@@ -9,7 +9,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { TaskRecord } from '../../preload/api';
 import { readLatestCheckpoint } from '../../main/store/checkpoints';
 import { readKnowledge } from '../../main/store/runFiles';
-import type { CurriculumRunner } from '../../main/engine/runner';
+import type { CurriculumRunner } from '../../main/engine/runner/curriculumRunner';
 import { liveTensors, tempRoot, tinyRun } from './helpers';
 
 const roots: string[] = [];
@@ -48,7 +48,7 @@ function typedArrays(obj: unknown, where: string, seen = new Set<unknown>(), out
   if (ArrayBuffer.isView(obj)) return out;
   const entries = obj instanceof Map ? [...obj.entries()] : Object.entries(obj as Record<string, unknown>);
   for (const [k, v] of entries) {
-    if (where === 'runner' && k === 'd') continue; // the deps: data source (the user's dataset), model, hub
+    if (k === 'd' && (where === 'runner' || where === 'runner.ctx')) continue; // the deps: data source (the user's dataset), model, hub
     typedArrays(v, `${where}.${String(k)}`, seen, out);
   }
   return out;

@@ -8,7 +8,7 @@ import { PRESETS } from '../../models/crate/config';
 import { countSpecs, encoderSpecs } from '../../models/crate/params';
 import type { LabEvent, ProgressEvent, RunStatus, TaskRecord } from '../../preload/api';
 import { createLabService, type LabService } from '../../main/engine/labService';
-import { reconstructionCounts } from '../../main/engine/runner';
+import { reconstructionCounts } from '../../main/engine/runner/taskViews';
 import { TINY_RECIPE, TINY_REQUEST, tempRoot } from './helpers';
 
 let root: string;

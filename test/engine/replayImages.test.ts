@@ -4,9 +4,22 @@
 //  - driftCompensation 4: one affine drift map fitted on the new images and the decoded memory, applied on entering
 //    the decoder phase, so the decoder learns the refreshed codes (and the task end does not compensate twice).
 import * as fs from 'node:fs';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import type { TrainBatch } from '../../main/engine/loopModel';
 import { tempRoot, tinyRun, TINY_RECIPE } from './helpers';
+
+// Every affine drift map the run fits (driftCompensation 3/4), seen by wrapping fitDriftMap: how many probes it had.
+const driftFits = vi.hoisted(() => ({ record: null as ((n: number) => void) | null }));
+vi.mock('../../main/engine/driftMap', async (importOriginal) => {
+  const m = await importOriginal<typeof import('../../main/engine/driftMap')>();
+  return {
+    ...m,
+    fitDriftMap: (...args: Parameters<typeof m.fitDriftMap>) => {
+      driftFits.record?.(args[2]);
+      return m.fitDriftMap(...args);
+    },
+  };
+});
 
 const root = tempRoot('replay-images');
 afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
@@ -22,7 +35,7 @@ async function watchedRun(recipe: Record<string, unknown>) {
     calls.push({ task: r.pos.task, n: b.n, labels: Array.from(b.labels), mem: m !== null, x: b.x, xMem: r.task?.xMem ?? null });
     return inner(b, m);
   };
-  return { runner, calls, raw: runner as unknown as Record<string, unknown> };
+  return { runner, calls };
 }
 
 describe('later tasks replay decoded memory', () => {
@@ -59,13 +72,9 @@ describe('later tasks replay decoded memory', () => {
   }, 180_000);
 
   it('drift compensation 4 fits one map on new images and decoded memory, once, before the decoder phase', async () => {
-    const { runner, raw } = await watchedRun({ driftCompensation: 4, decoderEpochs: 1, decoderBatch: 40 });
+    const { runner } = await watchedRun({ driftCompensation: 4, decoderEpochs: 1, decoderBatch: 40 });
     const fits: { n: number; phase: string }[] = [];
-    const inner = (raw.compensateDriftLinear as (z0: Float32Array, z1: Float32Array, n: number) => void).bind(runner);
-    raw.compensateDriftLinear = (z0: Float32Array, z1: Float32Array, n: number) => {
-      fits.push({ n, phase: (raw.pos as { phase: string }).phase });
-      inner(z0, z1, n);
-    };
+    driftFits.record = (n) => fits.push({ n, phase: runner.pos.phase });
     await runner.start();
     expect(runner.status, runner.lastMessage).toBe('finished');
     const newImages = 2 * TINY_RECIPE.maxPerClass!;

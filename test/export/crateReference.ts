@@ -4,22 +4,12 @@
  */
 import type { CrateShapeConfig, HostWeights } from '../../main/export/hostWeights';
 import type { SubspaceHead } from '../../main/export/onnx/subspaceHead';
+import { mulberry32 } from '../../models/memory/random';
 
 type M = Float64Array[]; // rows
 
 /** LayerNorm epsilon of the model being referenced (set from the config at each entry point). */
 let lnEps = 1e-5;
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export function randomArray(n: number, seed: number, scale = 1): Float32Array {
   const r = mulberry32(seed);

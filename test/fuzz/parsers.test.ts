@@ -12,7 +12,7 @@ import { parseIdx } from '../../main/data/idx';
 import { decodeImage } from '../../main/data/imageFolder';
 import { imagesFromNpy, labelsFromNpy, parseNpy } from '../../main/data/npy';
 import { Rng } from '../../main/data/rng';
-import { validateArgs } from '../../main/ipc/schemas';
+import { validateArgs } from '../../main/shared/apiSchemas';
 import { handleWsMessage, type LabBackend } from '../../main/server/server';
 import { cifarBytes, idxImages, idxLabels, jpegBytes, makeTempDir, npyBytes, npzBytes, pngBytes } from '../data/fixtures';
 

@@ -11,7 +11,7 @@ import WebSocket from 'ws';
 import type { LabMethod, Result, WsMessage } from '../../preload/api';
 import { CHANNELS } from '../../preload/api';
 import { createLabService, type LabService } from '../../main/engine/labService';
-import { registerLabHandlers, type InvokeEventLike, type LabHandlers } from '../../main/ipc/registerHandlers';
+import { registerLabHandlers, type InvokeEventLike, type LabHandlers } from '../../main/shell/ipcHandlers';
 import { startServer, type LabServer } from '../../main/server/server';
 
 const base = fs.mkdtempSync(path.join(os.tmpdir(), 'crate-confine-'));
@@ -132,7 +132,7 @@ describe('Electron IPC handlers', () => {
       if (m === 'event' || m === 'pickPath') continue;
       h[m] = (...args) => (electron[m] as (...a: unknown[]) => Promise<Result<unknown>>)(...args);
     }
-    // main/index.ts: what the person picks in the native dialog is allowed for the session
+    // main/shell/index.ts: what the person picks in the native dialog is allowed for the session
     h['pickPath'] = async () => {
       if (picked) electron.allowPath(picked);
       return { ok: true, value: picked };

@@ -4,8 +4,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { APP_SCHEME_PRIVILEGES, APP_URL, appResponse } from '../../main/appProtocol';
-import { contentSecurityPolicy } from '../../main/csp';
+import { APP_SCHEME_PRIVILEGES, APP_URL, appResponse } from '../../main/shell/appProtocol';
+import { contentSecurityPolicy } from '../../main/shared/csp';
 
 const base = mkdtempSync(join(tmpdir(), 'crate-appproto-'));
 const renderer = join(base, 'renderer');

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { CHANNELS, LAB_METHODS, type LabMethod, type Result, type StartRunRequest } from '../../preload/api';
-import { handle, registerLabHandlers, type InvokeEventLike, type IpcMainLike, type LabHandlers } from '../../main/ipc/registerHandlers';
-import { ARG_SCHEMAS, validateArgs } from '../../main/ipc/schemas';
+import { handle, registerLabHandlers, type InvokeEventLike, type IpcMainLike, type LabHandlers } from '../../main/shell/ipcHandlers';
+import { ARG_SCHEMAS, validateArgs } from '../../main/shared/apiSchemas';
 
 const APP = 'file:///app/out/renderer/index.html';
 const trusted = (url: string) => url.startsWith(APP);

@@ -62,7 +62,7 @@ describe('packaging (electron-builder.json)', () => {
 
   it('the app never relies on running Electron as Node (the runAsNode fuse is off)', () => {
     // the engine is a utilityProcess in the app; child_process.fork of process.execPath would need ELECTRON_RUN_AS_NODE
-    const index = readFileSync(join(repo, 'main/index.ts'), 'utf8');
+    const index = readFileSync(join(repo, 'main/shell/index.ts'), 'utf8');
     expect(index).toMatch(/utilityProcess\.fork/);
     expect(index).not.toMatch(/ELECTRON_RUN_AS_NODE/);
     const backends = readFileSync(join(repo, 'main/engine/backends.ts'), 'utf8');

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { LabEvent, LabMethod, Result, WsMessage } from '../../preload/api';
 import { startServer, type LabBackend, type LabServer } from '../../main/server/server';
-import { resolveStaticPath } from '../../main/server/staticFiles';
+import { resolveStaticPath } from '../../main/shared/rendererFiles';
 import { allowedOrigins, interfaceAddresses } from '../../main/server/auth';
 
 /** A backend that records calls and can push events, standing in for the engine host. */

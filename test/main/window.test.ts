@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 
-// A stand-in for 'electron' that records what main/window.ts asks of it (the real module would try to
+// A stand-in for 'electron' that records what main/shell/window.ts asks of it (the real module would try to
 // download its binary). Only this file mocks electron; no test imports the real one.
 const recorded = vi.hoisted(() => ({
   windowOptions: [] as unknown[],
@@ -65,8 +65,8 @@ vi.mock('electron', () => {
   return { BrowserWindow, shell: { openExternal: async (u: string) => void recorded.openExternal.push(u) } };
 });
 
-const { createMainWindow, windowOptions, isAppUrl } = await import('../../main/window');
-const { contentSecurityPolicy } = await import('../../main/csp');
+const { createMainWindow, windowOptions, isAppUrl } = await import('../../main/shell/window');
+const { contentSecurityPolicy } = await import('../../main/shared/csp');
 
 const APP_URL = 'app://crate-lab/index.html';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { SnapshotEvent } from '../../preload/api';
-import { MemoryHost } from '../../renderer/src/host/memoryHost';
+import { MemoryHost } from './fakes/memoryHost';
 import { rmsRadius } from '../../renderer/src/lib/pca';
 import { encodeWireTensor } from '../../renderer/src/lib/wireTensor';
 import { buildCloudFrame, decodeSnapshot, leadingDirection, nearestPoint } from '../../renderer/src/scenes/cloudFrame';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DepthOrder } from '../../renderer/src/scenes/depthOrder';
-import { mulberry32 } from '../../renderer/src/host/memoryHost';
+import { mulberry32 } from '../../models/memory/random';
 
 function cloud(n: number, seed = 1): { from: Float32Array; to: Float32Array; rgba: Uint8Array } {
   const rand = mulberry32(seed);

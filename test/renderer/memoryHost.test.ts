@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { LabEvent } from '../../preload/api';
-import { MemoryHost } from '../../renderer/src/host/memoryHost';
+import { MemoryHost } from './fakes/memoryHost';
 import { initialRunState, runReducer, type RunAction, type RunViewState } from '../../renderer/src/state/runState';
 import { createStore } from '../../renderer/src/state/store';
 

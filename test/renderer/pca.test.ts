@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { alignSigns, covariance, directionProjection, meanRows, pcaProjection, project, rmsRadius, topEigenvectors } from '../../renderer/src/lib/pca';
-import { mulberry32 } from '../../renderer/src/host/memoryHost';
+import { mulberry32 } from '../../models/memory/random';
 
 /** Cyclic Jacobi eigendecomposition in float64: the independent reference for power iteration. */
 function jacobiEigen(a0: Float64Array, d: number): { values: number[]; vectors: number[][] } {

@@ -3,13 +3,11 @@
  * and for every figure of the members' summaries the mean ± sample standard deviation beside each seed's value (the
  * numbers of the sweep-summary `train --seeds … --json` printed). Static HTML, no script: it opens anywhere.
  */
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { sweepSummary, type SweepSummary } from '../../engine/sweep';
-import { writeFileAtomic } from '../../store/atomicFile';
 import { readSweep, sweepsDir, type SweepJson } from '../../store/sweepFiles';
 import { ExportError } from '../exportError';
-import { describeFsError } from '../stagingDir';
+import { writeReport } from './writeReport';
 
 const esc = (s: unknown): string =>
   String(s).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
@@ -68,11 +66,5 @@ export function reportGroup(runsRoot: string, id: string, outFile?: string): { f
   if (!sweep) throw new ExportError('not-found', `no sweep '${id}' in ${sweepsDir(runsRoot)}`);
   const html = groupReportHtml(sweep, sweepSummary(sweep), new Date().toISOString());
   const file = path.resolve(outFile ?? path.join(sweepsDir(runsRoot), `${id}.html`));
-  try {
-    fs.mkdirSync(path.dirname(file), { recursive: true });
-    writeFileAtomic(file, html);
-  } catch (e) {
-    throw new ExportError('io', `cannot write the report to ${file}: ${describeFsError(e)}`);
-  }
-  return { file, bytes: Buffer.byteLength(html) };
+  return writeReport(file, html);
 }

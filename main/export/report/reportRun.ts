@@ -7,10 +7,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { createRequire } from 'node:module';
 import type { KnowledgeEvent, MetricRecord, TaskRecord } from '../../../preload/api';
-import { writeFileAtomic } from '../../store/atomicFile';
 import { isValidRunId, readKnowledge, readMetrics, readRunJson, readStatus, runDirOf, settingsOf } from '../../store/runFiles';
 import { ExportError } from '../exportError';
-import { describeFsError } from '../stagingDir';
+import { writeReport } from './writeReport';
 import { reconstructionStrips } from './reconstructions';
 import { reportHtml, type ReportAssets, type ReportData } from './reportHtml';
 
@@ -84,11 +83,5 @@ export async function reportRun(runsRoot: string, runId: string, outFile?: strin
   const data = await collectReportData(runsRoot, runId);
   const html = reportHtml(data, reportAssets());
   const file = path.resolve(outFile ?? path.join(runDirOf(runsRoot, runId), 'report.html'));
-  try {
-    fs.mkdirSync(path.dirname(file), { recursive: true });
-    writeFileAtomic(file, html);
-  } catch (e) {
-    throw new ExportError('io', `cannot write the report to ${file}: ${describeFsError(e)}`);
-  }
-  return { file, bytes: Buffer.byteLength(html) };
+  return writeReport(file, html);
 }

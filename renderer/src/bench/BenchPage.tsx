@@ -2,14 +2,15 @@ import { useFrame } from '@react-three/fiber';
 import { useEffect, useMemo, useRef, useState } from 'react';
 import * as THREE from 'three';
 import type { SnapshotEvent } from '../../../preload/api';
-import { MemoryHost } from '../host/memoryHost';
+import { mulberry32, gaussian } from '../../../models/memory/random';
 import type { CameraCommand } from '../scenes/CameraRig';
 import type { ProjectionMode } from '../scenes/cloudFrame';
 import { SubspaceCanvas } from '../scenes/SubspaceCanvas';
 import { useCloudFrame } from '../scenes/useCloudFrame';
+import { classBases, cloudSnapshot } from './syntheticCloud';
 
 /**
- * `?bench=1`: the 3D view with N points (default 10,000) from the simulated lab, a new snapshot every
+ * `?bench=1`: the 3D view with N synthetic points (default 10,000; syntheticCloud.ts, no engine), a new snapshot every
  * second (so morphs run during the measurement) and the camera orbiting. Frames are counted in the R3F
  * frame loop for `seconds` after a 1 s warm-up; the result is printed to the page and the console as
  * `BENCH3D {...}` and left on window.__bench3d for scripts (test/e2e/bench3d.ts).
@@ -34,50 +35,31 @@ export interface BenchResult {
 }
 
 export function BenchPage({ points, seconds, refreshMs = 1000 }: { points: number; seconds: number; refreshMs?: number }): React.JSX.Element {
-  const host = useMemo(() => new MemoryHost({ snapshotPoints: points, featureDim: 32, tickMs: 50, stepsPerTick: 10, taskSteps: 400 }), [points]);
+  // Snapshots are made up front: generating them is not the view's cost. What is measured per snapshot is what the
+  // app does: decode the wire tensor, PCA, upload, morph.
+  const pool = useMemo(() => benchSnapshots(points), [points]);
   const [snapshot, setSnapshot] = useState<SnapshotEvent | null>(null);
   // the same path as the app: decode + PCA in the worker, then upload and morph
   const { frame } = useCloudFrame(snapshot, PCA);
   const [result, setResult] = useState<BenchResult | null>(null);
   const [phase, setPhase] = useState('starting');
-  const runId = useRef<string | null>(null);
   const snapshots = useRef(0);
   const command = useRef<((c: CameraCommand) => void) | null>(null);
   const glInfo = useRef('unknown');
 
   useEffect(() => {
-    let timer: ReturnType<typeof setInterval> | null = null;
-    void host.startRun({ data: 'builtin:digits', preset: 'tiny', backend: 'cpu', classesPerTask: 10, seed: 0, quick: true }).then((r) => {
-      if (!r.ok) {
-        setPhase(`failed: ${r.error.message}`);
-        return;
-      }
-      runId.current = r.value.runId;
-      // Snapshots are made up front: generating them is the simulation's cost, not the view's. What is
-      // measured per snapshot is what the app does: decode the wire tensor, PCA, upload, morph.
-      const pool: SnapshotEvent[] = [];
-      for (let i = 0; i < 3; i++) {
-        const s = host.snapshotFor(r.value.runId, points) as SnapshotEvent | null;
-        if (s) pool.push(s);
-      }
-      // Pause the simulated run: while it runs, its timer makes an N-point snapshot on the main thread
-      // every 250 ms (unused here), which stalled frames of the measurement: the simulation's cost.
-      void host.control({ runId: r.value.runId, action: 'pause' });
-      const push = (): void => {
-        const s = pool[snapshots.current % pool.length];
-        if (!s) return;
-        snapshots.current++;
-        setSnapshot(s);
-      };
-      push();
-      if (refreshMs > 0) timer = setInterval(push, refreshMs);
-      setPhase('warming up');
-    });
+    const push = (): void => {
+      const snap = pool[snapshots.current % pool.length];
+      snapshots.current++;
+      setSnapshot(snap);
+    };
+    push();
+    const timer = refreshMs > 0 ? setInterval(push, refreshMs) : null;
+    setPhase('warming up');
     return () => {
       if (timer) clearInterval(timer);
-      host.dispose();
     };
-  }, [host, points, refreshMs]);
+  }, [pool, refreshMs]);
 
   const done = (r: BenchResult): void => {
     r.snapshots = snapshots.current;
@@ -168,3 +150,13 @@ function Meter({
 }
 
 const UP = new THREE.Vector3(0, 1, 0);
+
+/** Three snapshots of ten digit classes in 32 dimensions, as an untrained run would stream them (widest spread). */
+function benchSnapshots(points: number): SnapshotEvent[] {
+  const rand = mulberry32(1);
+  const bases = classBases(rand, 10, 32);
+  const normal = gaussian(rand);
+  const classNames = Array.from({ length: 10 }, (_, i) => String(i));
+  const seen = classNames.map((_, i) => i);
+  return [0, 1, 2].map((i) => cloudSnapshot({ runId: 'bench', task: 0, step: i, classNames, seen, bases, featureDim: 32, points, noise: 0.82, normal }));
+}

@@ -2,8 +2,8 @@ import type { LabApi } from '../../../preload/api';
 
 /**
  * The renderer talks to a Host, never to window.crateLab directly (STYLE rule 8): the same UI then runs
- * in Electron (ElectronHost), in a browser tab against `crate-lab serve` (WebSocketHost) and under
- * vitest or the benchmark page (MemoryHost).
+ * in Electron (ElectronHost) and in a browser tab against `crate-lab serve` (WebSocketHost); the renderer's tests
+ * use a fake (test/renderer/fakes/memoryHost.ts, kind 'memory').
  */
 
 export type ConnectionState = 'connecting' | 'open' | 'reconnecting' | 'closed';

@@ -5,7 +5,7 @@
  * with a mocked 'electron'.
  */
 import { BrowserWindow, shell, type BrowserWindowConstructorOptions, type Session, type WebContents } from 'electron';
-import { contentSecurityPolicy } from './csp';
+import { contentSecurityPolicy } from '../shared/csp';
 
 /** Security preferences that no override may change; applied last (VS Code's windows.ts does the same). */
 export const SECURE_WEB_PREFERENCES = Object.freeze({
@@ -99,7 +99,7 @@ export function hardenSession(ses: Session, dev: boolean): void {
 
 export interface MainWindowOptions {
   preloadPath: string;
-  /** http URL of the Vite dev server in development, app://crate-lab/index.html (main/appProtocol.ts) otherwise. */
+  /** http URL of the Vite dev server in development, app://crate-lab/index.html (main/shell/appProtocol.ts) otherwise. */
   appUrl: string;
   dev: boolean;
   /** the window icon (Linux and Windows; macOS takes the bundle's) */

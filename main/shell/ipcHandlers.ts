@@ -2,14 +2,14 @@
  * The one place that registers IPC handlers in the Electron main process.
  *
  * Every channel must carry the `lab:` prefix, every sender must be the app's own top frame at the app's URL,
- * and every argument is validated against main/ipc/schemas.ts before a handler sees it. Handlers return
+ * and every argument is validated against main/shared/apiSchemas.ts before a handler sees it. Handlers return
  * Result values; a throw is turned into an 'internal' error value, because Electron would forward only the
  * message of a thrown Error (STYLE.md rule 11).
  *
  * The ipcMain object is passed in (structurally typed) so this file is testable without electron.
  */
 import { CHANNELS, LAB_METHODS, type LabApi, type LabMethod, type Result } from '../../preload/api';
-import { validateArgs } from './schemas';
+import { validateArgs } from '../shared/apiSchemas';
 
 export const CHANNEL_PREFIX = 'lab:';
 

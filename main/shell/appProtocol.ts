@@ -8,9 +8,8 @@
  * Electron (test/main/appProtocol.test.ts).
  */
 import { readFile, stat } from 'node:fs/promises';
-import { extname } from 'node:path';
-import { contentSecurityPolicy } from './csp';
-import { resolveStaticPath } from './server/staticFiles';
+import { contentSecurityPolicy } from '../shared/csp';
+import { contentTypeOf, resolveStaticPath } from '../shared/rendererFiles';
 
 export const APP_SCHEME = 'app';
 export const APP_HOST = 'crate-lab';
@@ -26,20 +25,6 @@ export const APP_SCHEME_PRIVILEGES = Object.freeze({
   corsEnabled: false,
   stream: false,
 });
-
-const TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.ico': 'image/x-icon',
-  '.woff2': 'font/woff2',
-  '.wasm': 'application/wasm',
-  '.map': 'application/json; charset=utf-8',
-};
 
 export interface AppResponse {
   status: number;
@@ -62,5 +47,5 @@ export async function appResponse(rendererDir: string, requestUrl: string): Prom
   const info = file ? await stat(file).catch(() => null) : null;
   if (!file || !info?.isFile()) return notFound;
   const body = await readFile(file);
-  return { status: 200, headers: { ...headers, 'Content-Type': TYPES[extname(file).toLowerCase()] ?? 'application/octet-stream' }, body };
+  return { status: 200, headers: { ...headers, 'Content-Type': contentTypeOf(file) }, body };
 }

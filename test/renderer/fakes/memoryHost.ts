@@ -17,14 +17,17 @@ import type {
   TaskRecord,
   WireTensor,
 } from '../../../preload/api';
-import { encodeWireTensor } from '../lib/wireTensor';
-import { Emitter, type ConnectionState, type Host } from './host';
+import { gaussian, mulberry32 } from '../../../models/memory/random';
+import { classBases, cloudSnapshot } from '../../../renderer/src/bench/syntheticCloud';
+import { encodeWireTensor } from '../../../renderer/src/lib/wireTensor';
+import { Emitter, type ConnectionState, type Host } from '../../../renderer/src/host/host';
 
 /**
- * An in-memory lab with a scripted engine, for vitest, the 3D benchmark page and UI work without a
- * server (`?host=memory`). It is a simulation, not a model: class features are drawn around random
- * low-rank subspaces that tighten as "training" proceeds, so every view gets realistic-looking data
- * with the exact event shapes of preload/api.ts.
+ * A fake of the lab's API for the renderer's tests: a scripted in-memory engine (no model, no files) that streams
+ * events of the exact shapes of preload/api.ts, so the run store and the views are tested without a server. It is a
+ * test double, not a second implementation: the one implementation of every API method is the engine's
+ * (main/engine/labService.ts), reached through Electron's IPC or web mode's WebSocket. Class features are drawn around
+ * random low-rank subspaces (renderer/src/bench/syntheticCloud.ts) that tighten as "training" proceeds.
  */
 
 export interface MemoryHostOptions {
@@ -42,22 +45,6 @@ export interface MemoryHostOptions {
 
 const DIGITS = ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'];
 
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function gaussian(rand: () => number): number {
-  const u = Math.max(1e-12, rand());
-  return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * rand());
-}
-
 interface SimRun {
   detail: RunDetail;
   req: StartRunRequest;
@@ -69,6 +56,8 @@ interface SimRun {
   autonomous: boolean;
   timer: ReturnType<typeof setInterval> | null;
   rand: () => number;
+  /** standard normal draws from `rand` */
+  normal: () => number;
   bases: Float64Array[]; // per class (d, 3) column-major: 3 unit columns
   bestAcc: number[];
 }
@@ -360,26 +349,7 @@ export class MemoryHost implements Host {
 
   private makeSim(detail: RunDetail, req: StartRunRequest): SimRun {
     const rand = mulberry32(this.o.seed * 7919 + this.runs.size + 1);
-    const d = this.o.featureDim;
-    const bases: Float64Array[] = [];
-    for (let c = 0; c < this.o.numClasses; c++) {
-      const b = new Float64Array(d * 3);
-      for (let k = 0; k < 3; k++) {
-        const col = new Float64Array(d);
-        for (let j = 0; j < d; j++) col[j] = gaussian(rand);
-        // Gram–Schmidt within the class
-        for (let p = 0; p < k; p++) {
-          let s = 0;
-          for (let j = 0; j < d; j++) s += col[j] * b[p * d + j];
-          for (let j = 0; j < d; j++) col[j] -= s * b[p * d + j];
-        }
-        let nrm = 0;
-        for (let j = 0; j < d; j++) nrm += col[j] * col[j];
-        nrm = Math.sqrt(nrm);
-        for (let j = 0; j < d; j++) b[k * d + j] = col[j] / nrm;
-      }
-      bases.push(b);
-    }
+    const bases = classBases(rand, this.o.numClasses, this.o.featureDim);
     return {
       detail,
       req,
@@ -391,6 +361,7 @@ export class MemoryHost implements Host {
       autonomous: req.autonomous ?? true,
       timer: null,
       rand,
+      normal: gaussian(rand),
       bases,
       bestAcc: [],
     };
@@ -433,7 +404,7 @@ export class MemoryHost implements Host {
 
   private currentT(r: SimRun): number {
     const t = this.trainedness(r);
-    return 1 + 9 * t + 0.4 * gaussian(r.rand) * (1 - t);
+    return 1 + 9 * t + 0.4 * r.normal() * (1 - t);
   }
 
   private advance(r: SimRun): void {
@@ -451,7 +422,7 @@ export class MemoryHost implements Host {
       deltaRZ: T * 0.7,
       deltaRZhat: T * 0.5,
       pairTerm: T * 0.2,
-      samplesPerSec: 800 + 50 * gaussian(r.rand),
+      samplesPerSec: 800 + 50 * r.normal(),
       time: r.step * 0.05,
     };
     r.detail.metrics.push(m);
@@ -490,7 +461,7 @@ export class MemoryHost implements Host {
     const acc = seen.map((c) => {
       const isNew = fresh.includes(c);
       const base = isNew ? 0.93 : 0.9 - 0.02 * (r.task - Math.floor(c / r.req.classesPerTask));
-      return Math.max(0, Math.min(1, base + 0.03 * gaussian(r.rand)));
+      return Math.max(0, Math.min(1, base + 0.03 * r.normal()));
     });
     const forgetting = seen.map((c, i) => Math.max(0, (r.bestAcc[c] ?? acc[i]) - acc[i]));
     seen.forEach((c, i) => (r.bestAcc[c] = Math.max(r.bestAcc[c] ?? 0, acc[i])));
@@ -568,56 +539,15 @@ export class MemoryHost implements Host {
     this.emit({ type: 'log', runId: r.detail.summary.id, level, message, time: new Date().toISOString() });
   }
 
-  /** Features: unit vectors near each seen class's 3-dim subspace; the noise shrinks with training. */
+  /** Features near each seen class's 3-dim subspace; the noise shrinks with training. */
   snapshot(r: SimRun, points = this.o.snapshotPoints): LabEvent {
-    const d = this.o.featureDim;
-    const seen = this.seen(r);
-    const noise = 0.7 * (1 - this.trainedness(r)) + 0.12;
-    const n = points;
-    const feats = new Float32Array(n * d);
-    const labels: number[] = [];
-    const v = new Float64Array(d);
-    for (let i = 0; i < n; i++) {
-      const c = seen[i % seen.length];
-      const b = r.bases[c];
-      const a0 = gaussian(r.rand) * 1.0 + 0.8;
-      const a1 = gaussian(r.rand) * 0.5;
-      const a2 = gaussian(r.rand) * 0.25;
-      let s = 0;
-      for (let j = 0; j < d; j++) {
-        v[j] = a0 * b[j] + a1 * b[d + j] + a2 * b[2 * d + j] + noise * gaussian(r.rand) * 0.3;
-        s += v[j] * v[j];
-      }
-      const inv = 1 / Math.sqrt(s);
-      for (let j = 0; j < d; j++) feats[i * d + j] = v[j] * inv;
-      labels.push(c);
-    }
-    const classes = seen.map((c) => {
-      const mean = new Array<number>(d).fill(0);
-      let count = 0;
-      for (let i = 0; i < n; i++) if (labels[i] === c) {
-        count++;
-        for (let j = 0; j < d; j++) mean[j] += feats[i * d + j];
-      }
-      for (let j = 0; j < d; j++) mean[j] /= Math.max(1, count);
-      // basis (d, r) row-major from the class's column-major columns
-      const basis = new Float32Array(d * 3);
-      for (let j = 0; j < d; j++) for (let k = 0; k < 3; k++) basis[j * 3 + k] = r.bases[c][k * d + j];
-      return { cls: c, mean, basis: encodeWireTensor(basis, [d, 3]), sigma: [Math.sqrt(count) * 0.8, Math.sqrt(count) * 0.45, Math.sqrt(count) * 0.25] };
+    return cloudSnapshot({
+      runId: r.detail.summary.id, task: r.task, step: r.step, classNames: r.detail.classNames, seen: this.seen(r),
+      bases: r.bases, featureDim: this.o.featureDim, points, noise: 0.7 * (1 - this.trainedness(r)) + 0.12, normal: r.normal,
     });
-    return {
-      type: 'snapshot',
-      runId: r.detail.summary.id,
-      task: r.task,
-      step: r.step,
-      labels,
-      features: encodeWireTensor(feats, [n, d]),
-      classes,
-      classNames: r.detail.classNames,
-    };
   }
 
-  /** For the benchmark: a snapshot of the given size for the given run. */
+  /** A snapshot of the given size for the given run. */
   snapshotFor(runId: string, points: number): LabEvent | null {
     const r = this.runs.get(runId);
     return r ? this.snapshot(r, points) : null;
@@ -639,7 +569,7 @@ export class MemoryHost implements Host {
           const rr = Math.hypot(i - s / 2, j - s / 2);
           const val = Math.max(-1, Math.min(1, Math.cos(u * (0.6 + 0.1 * c)) * (rr < s * 0.45 ? 1 : -1)));
           x[p * s * s + i * s + j] = val;
-          xhat[p * s * s + i * s + j] = Math.max(-1, Math.min(1, val * (0.3 + 0.6 * q) + 0.35 * (1 - q) * gaussian(r.rand)));
+          xhat[p * s * s + i * s + j] = Math.max(-1, Math.min(1, val * (0.3 + 0.6 * q) + 0.35 * (1 - q) * r.normal()));
         }
       }
       const kind: 'pair' | 'memory' = fresh.has(c) ? 'pair' : 'memory';

@@ -6,16 +6,16 @@ import { app, BrowserWindow, dialog, ipcMain, protocol, utilityProcess } from 'e
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { APP_SCHEME, APP_SCHEME_PRIVILEGES, APP_URL, appResponse } from './appProtocol';
-import { CHANNELS, type BackendChoice, type LabMethod, type Result } from '../preload/api';
-import enginePath from './engine/entry?modulePath';
-import { EngineHost, engineEnv, type EngineLauncher, type EngineOutbound } from './engine/host';
-import { registerLabHandlers, type LabHandlers } from './ipc/registerHandlers';
+import { CHANNELS, type BackendChoice, type LabMethod, type Result } from '../../preload/api';
+import enginePath from '../engine/entry?modulePath';
+import { EngineHost, engineEnv, type EngineLauncher, type EngineOutbound } from '../engine/host';
+import { registerLabHandlers, type LabHandlers } from './ipcHandlers';
 import { createMainWindow, hardenWebContents, isAppUrl } from './window';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const devServerUrl = process.env['ELECTRON_RENDERER_URL'];
 const dev = !app.isPackaged && Boolean(devServerUrl);
-// the built renderer is served from app://crate-lab/ (main/appProtocol.ts), never from file://
+// the built renderer is served from app://crate-lab/ (main/shell/appProtocol.ts), never from file://
 const rendererDir = join(here, '../renderer');
 const appUrl = dev && devServerUrl ? devServerUrl : APP_URL;
 const preloadPath = join(here, '../preload/index.cjs');
