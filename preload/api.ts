@@ -265,6 +265,10 @@ export interface TaskRecord {
   layerSparsity: number[];
   memoryBytes: number;
   elapsed: number; // seconds
+  /** seconds this task's end took (memory, evaluation, loop fidelity, baselines); absent in runs recorded before */
+  evaluationSeconds?: number;
+  /** peak resident memory of the engine's process at this task's end, bytes (absent in runs recorded before) */
+  peakRssBytes?: number;
   baselines?: Record<string, number>;
   /** loop fidelity of every seen class (runs recorded before 2026-12-07 have none) */
   loopFidelity?: LoopFidelity;

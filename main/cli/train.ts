@@ -3,7 +3,7 @@
 // Exit codes: 0 success, 2 bad input or usage (also: the run has another live writer), 3 resume found no readable checkpoint, 1 failure.
 import { Command, InvalidArgumentError, Option } from 'commander';
 import * as path from 'node:path';
-import type { BackendChoice, LabEvent, MetricRecord, RunGroup, RunSummary, StartRunRequest } from '../../preload/api';
+import type { BackendChoice, LabEvent, MetricRecord, TaskRecord, RunGroup, RunSummary, StartRunRequest } from '../../preload/api';
 import { DataError } from '../data/dataError';
 import { BackendError, initBackend } from '../engine/backends';
 import { parseOrder } from '../engine/curriculum';
@@ -230,9 +230,21 @@ export interface Summary {
   memory_protocol: string;
   memory_bytes: number | null;
   elapsed_seconds: number;
+  /** elapsed split: task ends (evaluation, loop fidelity, baselines) and the rest, learning (null: not recorded) */
+  evaluation_seconds: number | null;
+  training_seconds: number | null;
+  /** peak resident memory of the process that trained, bytes */
+  peak_rss_bytes: number;
   samples_per_second: number | null;
   backend: string;
   baselines: Record<string, number>;
+}
+
+/** Seconds spent in task ends and in learning, from the task records (null where a record predates the timing). */
+function evaluationSplit(history: TaskRecord[], elapsed: number): { evaluation_seconds: number | null; training_seconds: number | null } {
+  if (history.length === 0 || history.some((r) => r.evaluationSeconds === undefined)) return { evaluation_seconds: null, training_seconds: null };
+  const ev = history.reduce((a, r) => a + r.evaluationSeconds!, 0);
+  return { evaluation_seconds: ev, training_seconds: Math.max(0, elapsed - ev) };
 }
 
 export function summaryOf(runner: CurriculumRunner, runsRoot: string, backend: string, classNames: string[]): Summary {
@@ -260,6 +272,8 @@ export function summaryOf(runner: CurriculumRunner, runsRoot: string, backend: s
     memory_protocol: last?.memoryProtocol ?? 'statistics',
     memory_bytes: last ? last.memoryBytes : null,
     elapsed_seconds: runner.elapsed,
+    ...evaluationSplit(h, runner.elapsed),
+    peak_rss_bytes: process.resourceUsage().maxRSS * 1024,
     samples_per_second: sps,
     backend,
     baselines: last?.baselines ?? {},

@@ -55,6 +55,16 @@ describe('crate-lab train / runs / eval / resume', () => {
     expect(sum.decoded_memory_accuracy).toBe(lf.decodedMemoryAll);
     expect(sum.decoded_memory_pixel_accuracy).toBe(lf.decodedMemoryPixelAll);
     for (const k of ['reconstruction_accuracy', 'decoded_memory_accuracy', 'decoded_memory_pixel_accuracy']) expect(sum[k], k).toBeGreaterThanOrEqual(0);
+    // the elapsed time split into task ends (evaluation, fidelity, baselines) and learning, from the task records
+    const recs = objs.filter((o) => o.type === 'task-result').map((o) => (o as { record: { evaluationSeconds: number; peakRssBytes: number } }).record);
+    expect(recs.every((r) => r.evaluationSeconds > 0)).toBe(true);
+    expect(sum.evaluation_seconds).toBeCloseTo(recs[0].evaluationSeconds + recs[1].evaluationSeconds, 6);
+    expect(sum.evaluation_seconds! + sum.training_seconds!).toBeCloseTo(s.elapsed_seconds, 6);
+    expect(sum.training_seconds).toBeGreaterThan(0);
+    // peak memory: of the process, so it never falls between task ends, and the summary's is at least the last record's
+    expect(recs[1].peakRssBytes).toBeGreaterThanOrEqual(recs[0].peakRssBytes);
+    expect(sum.peak_rss_bytes).toBeGreaterThanOrEqual(recs[1].peakRssBytes);
+    expect(sum.peak_rss_bytes).toBeGreaterThan(50 * 2 ** 20);
 
     const runs = cli(['runs', '--runs-root', root, '--json']);
     expect(runs.code).toBe(0);

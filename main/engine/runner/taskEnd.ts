@@ -80,6 +80,10 @@ export async function endTask(ctx: RunContext, judge: FidelityJudge, makeSubRun:
     layerSparsity: diag.layerSparsity,
     memoryBytes: s.memory.bytes(),
     elapsed: s.elapsed,
+    // what the task end itself cost (memory, evaluation, loop fidelity, baselines) and the process's peak memory so far:
+    // the training time is elapsed minus these (issue 15: evaluation is timed apart from learning)
+    evaluationSeconds: (performance.now() - tStart) / 1000,
+    peakRssBytes: process.resourceUsage().maxRSS * 1024,
     baselines,
     memoryProtocol: MEMORY_PROTOCOL,
     accAllMemoryReplayed: ev.accAllReplayed,
