@@ -269,6 +269,10 @@ export interface TaskRecord {
   evaluationSeconds?: number;
   /** peak resident memory of the engine's process at this task's end, bytes (absent in runs recorded before) */
   peakRssBytes?: number;
+  /** resident memory of the engine's process at this task's end (now, not the peak), bytes; absent in older runs */
+  rssBytes?: number;
+  /** live TF.js tensors at this task's end, before its images are dropped; absent in older runs */
+  tensors?: number;
   baselines?: Record<string, number>;
   /** loop fidelity of every seen class (runs recorded before 2026-12-07 have none) */
   loopFidelity?: LoopFidelity;

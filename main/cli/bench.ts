@@ -14,6 +14,9 @@ interface ModelsOptions {
   backend?: string;
   preset: string;
   steps: number;
+  threads?: number;
+  profile?: boolean;
+  compareThreads: boolean;
   json?: boolean;
 }
 
@@ -30,11 +33,22 @@ function addModelsCommand(parent: Command, isDefault: boolean): void {
     .addOption(new Option('--backend <name>', 'bench only this backend (default: every available one except cpu)').choices(BACKENDS))
     .addOption(new Option('--preset <name>', 'model preset').choices(Object.keys(PRESETS)).default('mnist-s'))
     .addOption(new Option('--steps <n>', 'timed steps per measurement, after one warm-up step').argParser(posInt).default(3))
+    .addOption(new Option('--threads <n>', 'wasm threads (default: CRATE_WASM_THREADS, else every core up to 8)').argParser(posInt))
+    .option('--no-compare-threads', 'skip timing wasm on one thread beside the multi-threaded run')
+    .option('--profile', 'also time every kernel of one step and print where the time goes')
     .option('--json', 'print one JSON object (the whole report) on stdout')
     .action(async (opts: ModelsOptions) => {
       // Loaded on use: TF.js and its backends are heavy, and `lab --help` should stay instant.
       const { benchModels } = await import('./benchModels');
-      await benchModels({ backend: opts.backend, preset: opts.preset, steps: opts.steps, json: opts.json });
+      await benchModels({
+        backend: opts.backend,
+        preset: opts.preset,
+        steps: opts.steps,
+        json: opts.json,
+        ...(opts.threads !== undefined ? { threads: opts.threads } : {}),
+        profile: !!opts.profile,
+        compareThreads: opts.compareThreads,
+      });
     });
 }
 

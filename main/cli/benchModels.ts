@@ -19,6 +19,7 @@ import { countSpecs, decoderSpecs, encoderSpecs } from '../../models/crate/param
 import { setMatMulMode, type MatMulMode } from '../../models/ops/matmul';
 import { LoopState, closedLoopStep } from '../../models/training/closedLoop';
 import { resolveLoopConfig } from '../../models/training/config';
+import { activeWasmThreads } from '../engine/wasmThreads';
 
 export interface BenchOptions {
   /** One backend, or all available non-reference ones (webgpu on real hardware, tensorflow, wasm) when omitted. */
@@ -27,6 +28,14 @@ export interface BenchOptions {
   json?: boolean;
   /** Timed steps per measurement (after one warm-up step). */
   steps?: number;
+  /** wasm threads (default: every core, up to 8). */
+  threads?: number;
+  /** wasm with more than one thread: also time one thread, in a child process (threads are fixed per process). */
+  compareThreads?: boolean;
+  /** Also time each kernel of one step (tf.profile) and print where the time goes. */
+  profile?: boolean;
+  /** Internal (the one-thread child): time the step on the given backend only; no reference, no comparisons. */
+  stepOnly?: boolean;
 }
 
 export interface BackendResult {
@@ -41,6 +50,15 @@ export interface BackendResult {
   samplesPerS: number;
   T: number;
   finite: boolean;
+  /** wasm: threads of its XNNPACK pool; other backends: null. */
+  threads: number | null;
+}
+
+/** One row of the per-kernel profile: total time of a kernel name over one step. */
+export interface KernelTime {
+  kernel: string;
+  ms: number;
+  calls: number;
 }
 
 export interface BenchReport {
@@ -50,20 +68,29 @@ export interface BenchReport {
   results: BackendResult[];
   /** wasm: step time with transpose flags ÷ step time with explicit-transpose gradients. */
   customGradSpeedup: number | null;
-  torch: { samplesPerS: number; stepMs: number; cpuMs: number | null; threads: number; version: string } | { error: string } | null;
+  torch: { samplesPerS: number; stepMs: number; cpuMs: number | null; threads: number; version: string; peakRssBytes: number | null } | { error: string } | null;
   /** best TF.js samples/s ÷ PyTorch CPU samples/s (wall clock). */
   ratioToTorch: number | null;
   /** PyTorch CPU ms per step ÷ wasm CPU ms per step: the same comparison, insensitive to other load on the machine. */
   cpuRatioToTorch: number | null;
+  /** wasm on one thread, timed in a child process of the same run; null when not measured. */
+  singleThread: { stepMs: number; cpuMs: number } | { error: string } | null;
+  /** one-thread step time ÷ this run's wasm step time. */
+  threadSpeedup: number | null;
+  /** Peak resident set size of this process (all backends' steps) and of the PyTorch reference, bytes. */
+  peakRssBytes: number;
+  torchPeakRssBytes: number | null;
+  /** --profile: kernels of one wasm (or first) backend step, slowest first; null otherwise. */
+  profile: { backend: string; wallMs: number; kernels: KernelTime[] } | null;
 }
 
 const NUM_CLASSES = 10;
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 
-async function activate(name: string): Promise<boolean> {
+async function activate(name: string, threads: number | undefined): Promise<boolean> {
   try {
     const backends = await import('../engine/backends');
-    await backends.initBackend(name as Parameters<typeof backends.initBackend>[0]);
+    await backends.initBackend(name as Parameters<typeof backends.initBackend>[0], threads === undefined ? {} : { threads });
     return true;
   } catch {
     // Fallback when the engine's backend module is missing or refuses: plain TF.js registration.
@@ -126,7 +153,8 @@ async function timeSteps(backend: string, presetName: string, steps: number, mod
     const stepMs = total.get(m)! / steps;
     const cpuMs = cpu.get(m)! / steps;
     const T = lastT.get(m) ?? NaN;
-    return { backend, matmul: m, preset: presetName, batch: n, stepMs, cpuMs, stepsPerS: 1000 / stepMs, samplesPerS: (1000 * n) / stepMs, T, finite: Number.isFinite(T) };
+    const threads = backend === 'wasm' ? activeWasmThreads() : null;
+    return { backend, matmul: m, preset: presetName, batch: n, stepMs, cpuMs, stepsPerS: 1000 / stepMs, samplesPerS: (1000 * n) / stepMs, T, finite: Number.isFinite(T), threads };
   });
 }
 
@@ -144,7 +172,9 @@ const TORCH_CPU_WRAPPER = [
   '    marks.append(time.process_time()); return wall()',
   'time.perf_counter = clock',
   "runpy.run_path(script, run_name='__main__')",
-  "print(json.dumps({'cpu_step_ms': (marks[1] - marks[0]) * 1e3 / steps if len(marks) == 2 else None}))",
+  'import resource',
+  "rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024",
+  "print(json.dumps({'cpu_step_ms': (marks[1] - marks[0]) * 1e3 / steps if len(marks) == 2 else None, 'rss_bytes': rss}))",
 ].join('\n');
 
 function runTorch(presetName: string, steps: number): Promise<BenchReport['torch']> {
@@ -162,15 +192,39 @@ function runTorch(presetName: string, steps: number): Promise<BenchReport['torch
     p.on('close', (code) => {
       const lines = out.trim().split('\n');
       try {
-        const cpu = JSON.parse(lines.pop() ?? '') as { cpu_step_ms: number | null };
+        const cpu = JSON.parse(lines.pop() ?? '') as { cpu_step_ms: number | null; rss_bytes?: number };
         const r = JSON.parse(lines.pop() ?? '') as { samples_per_s: number; step_ms: number; threads: number; version: string };
-        done({ samplesPerS: r.samples_per_s, stepMs: r.step_ms, cpuMs: cpu.cpu_step_ms, threads: r.threads, version: r.version });
+        done({ samplesPerS: r.samples_per_s, stepMs: r.step_ms, cpuMs: cpu.cpu_step_ms, threads: r.threads, version: r.version, peakRssBytes: cpu.rss_bytes ?? null });
       } catch {
         done({ error: `torch reference exited ${code}: ${(err.trim().split('\n').pop() ?? '').slice(0, 200)}` });
       }
     });
   });
 }
+
+/** The wasm step on one thread, timed by a child of this process (the thread count is fixed per process). */
+function runSingleThread(presetName: string, steps: number): Promise<BenchReport['singleThread']> {
+  const self = fileURLToPath(import.meta.url);
+  const args = [...process.execArgv, self, '--backend', 'wasm', '--threads', '1', '--preset', presetName, '--steps', String(steps), '--step-only', '--json'];
+  return new Promise((done) => {
+    const p = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    p.stdout.on('data', (d) => (out += d));
+    p.stderr.on('data', (d) => (err += d));
+    p.on('error', (e) => done({ error: `could not start the one-thread bench: ${e.message}` }));
+    p.on('close', (code) => {
+      try {
+        const r = (JSON.parse(out.trim().split('\n').pop() ?? '') as BenchReport).results[0];
+        done(r ? { stepMs: r.stepMs, cpuMs: r.cpuMs } : { error: 'the one-thread bench timed nothing' });
+      } catch {
+        done({ error: `the one-thread bench exited ${code}: ${(err.trim().split('\n').pop() ?? '').slice(0, 200)}` });
+      }
+    });
+  });
+}
+
+const MB = 1024 * 1024;
 
 export async function benchModels(opts: BenchOptions = {}): Promise<BenchReport> {
   const presetName = opts.preset ?? 'mnist-s';
@@ -183,32 +237,62 @@ export async function benchModels(opts: BenchOptions = {}): Promise<BenchReport>
   const backends = opts.backend ? [opts.backend] : await candidateBackends();
   const results: BackendResult[] = [];
   let customGradSpeedup: number | null = null;
+  let profile: BenchReport['profile'] = null;
   // From the shapes alone: no tensor may be made before a backend is active.
   const params = countSpecs(encoderSpecs(cfg)) + countSpecs(decoderSpecs(cfg));
   log(`closed-loop step, preset ${presetName} (batch ${cfg.batchSize}, ${params.toLocaleString('en')} params), ${steps} timed steps`);
   for (const b of backends) {
-    if (!(await activate(b))) {
+    if (!(await activate(b, opts.threads))) {
       log(`  ${b}: unavailable, skipped`);
       continue;
     }
     // on wasm, also the same steps with TF.js's own matMul gradients (transpose flags), interleaved
-    const [r, flags] = await timeSteps(b, presetName, steps, b === 'wasm' ? ['explicit', 'flags'] : ['explicit']);
+    const modes: MatMulMode[] = b === 'wasm' && !opts.stepOnly ? ['explicit', 'flags'] : ['explicit'];
+    const [r, flags] = await timeSteps(b, presetName, steps, modes);
     results.push(r);
+    const threadText = r.threads === null ? '' : ` on ${r.threads} thread${r.threads === 1 ? '' : 's'}`;
     log(
-      `  ${b.padEnd(10)} ${r.stepMs.toFixed(0).padStart(7)} ms/step (cpu ${r.cpuMs.toFixed(0)} ms)  ${r.stepsPerS.toFixed(3)} steps/s  ${r.samplesPerS.toFixed(1)} samples/s`,
+      `  ${b.padEnd(10)} ${r.stepMs.toFixed(0).padStart(7)} ms/step (cpu ${r.cpuMs.toFixed(0)} ms)  ${r.stepsPerS.toFixed(3)} steps/s  ${r.samplesPerS.toFixed(1)} samples/s${threadText}`,
     );
     if (flags) {
       results.push(flags);
       customGradSpeedup = flags.stepMs / r.stepMs;
       log(`  wasm with TF.js autodiff (tf.matMul transpose flags): ${flags.stepMs.toFixed(0)} ms/step → custom gradients are ${customGradSpeedup.toFixed(2)}× faster`);
     }
+    if (opts.profile && !profile) {
+      const { profileStep } = await import('./benchProfile');
+      const p = await profileStep(presetName);
+      profile = { backend: b, ...p };
+      log(`  profile of one ${b} step (${p.wallMs.toFixed(0)} ms with the profiler's timers):`);
+      for (const k of p.kernels.filter((k) => k.ms >= 0.01 * p.wallMs)) {
+        log(`    ${k.kernel.padEnd(30)} ${k.ms.toFixed(0).padStart(6)} ms ${((100 * k.ms) / p.wallMs).toFixed(0).padStart(3)} %${k.calls ? `  ${k.calls} calls` : ''}`);
+      }
+    }
   }
-  log('  PyTorch reference (CPU)...');
-  const torch = await runTorch(presetName, steps);
+  const wasm = results.find((r) => r.backend === 'wasm' && r.matmul === 'explicit');
+  let singleThread: BenchReport['singleThread'] = null;
+  let threadSpeedup: number | null = null;
+  if (!opts.stepOnly && wasm && (wasm.threads ?? 1) > 1 && opts.compareThreads !== false) {
+    log('  wasm on one thread (child process)...');
+    const one = await runSingleThread(presetName, steps);
+    singleThread = one;
+    if (one && 'stepMs' in one) {
+      threadSpeedup = one.stepMs / wasm.stepMs;
+      log(`  wasm on 1 thread: ${one.stepMs.toFixed(0)} ms/step (cpu ${one.cpuMs.toFixed(0)} ms) → ${wasm.threads} threads are ${threadSpeedup.toFixed(2)}× faster`);
+    } else if (one) {
+      log(`  wasm on 1 thread: ${one.error}`);
+    }
+  }
+  let torch: BenchReport['torch'] = null;
+  if (!opts.stepOnly) {
+    log('  PyTorch reference (CPU)...');
+    torch = await runTorch(presetName, steps);
+  }
   const best = results.filter((r) => r.matmul === 'explicit').reduce((m, r) => Math.max(m, r.samplesPerS), 0);
   const ratioToTorch = torch && 'samplesPerS' in torch && best > 0 ? best / torch.samplesPerS : null;
-  const wasm = results.find((r) => r.backend === 'wasm' && r.matmul === 'explicit');
   const cpuRatioToTorch = torch && 'samplesPerS' in torch && torch.cpuMs && wasm ? torch.cpuMs / wasm.cpuMs : null;
+  const peakRssBytes = process.resourceUsage().maxRSS * 1024;
+  const torchPeakRssBytes = torch && 'peakRssBytes' in torch ? torch.peakRssBytes : null;
   if (torch && 'samplesPerS' in torch) {
     // torch's "threads" is its own pool; a pthreads BLAS underneath may still use every core
     const cores = torch.cpuMs === null ? 1 : torch.cpuMs / torch.stepMs;
@@ -216,12 +300,31 @@ export async function benchModels(opts: BenchOptions = {}): Promise<BenchReport>
     const cpuText = torch.cpuMs === null ? '' : ` (cpu ${torch.cpuMs.toFixed(0)} ms${coresText})`;
     log(`  torch ${torch.version} cpu (${torch.threads} threads): ${torch.stepMs.toFixed(0)} ms/step${cpuText}, ${torch.samplesPerS.toFixed(1)} samples/s`);
     if (ratioToTorch !== null) log(`  best TF.js / PyTorch CPU samples/s = ${ratioToTorch.toFixed(3)} (wall clock)`);
-    // both single-threaded: CPU time per step is the fair measure on a machine shared with other work
-    if (cpuRatioToTorch !== null) log(`  wasm / PyTorch by CPU time per step = ${cpuRatioToTorch.toFixed(3)}`);
+    // with one wasm thread this is the fair measure on a machine shared with other work; with more, wasm's
+    // CPU time also counts its pool's threads waiting for work
+    if (cpuRatioToTorch !== null) log(`  PyTorch CPU ms / wasm CPU ms per step = ${cpuRatioToTorch.toFixed(3)}`);
   } else if (torch) {
     log(`  torch reference unavailable: ${torch.error}`);
   }
-  const report: BenchReport = { preset: presetName, batch: cfg.batchSize, params, results, customGradSpeedup, torch, ratioToTorch, cpuRatioToTorch };
+  if (!opts.stepOnly) {
+    const torchRss = torchPeakRssBytes === null ? '' : `, PyTorch reference ${(torchPeakRssBytes / MB).toFixed(0)} MB`;
+    log(`  peak RSS: this process ${(peakRssBytes / MB).toFixed(0)} MB${torchRss}`);
+  }
+  const report: BenchReport = {
+    preset: presetName,
+    batch: cfg.batchSize,
+    params,
+    results,
+    customGradSpeedup,
+    torch,
+    ratioToTorch,
+    cpuRatioToTorch,
+    singleThread,
+    threadSpeedup,
+    peakRssBytes,
+    torchPeakRssBytes,
+    profile,
+  };
   if (opts.json) process.stdout.write(`${JSON.stringify(report)}\n`);
   return report;
 }
@@ -239,7 +342,11 @@ function parseArgs(argv: string[]): BenchOptions {
     else if (a === '--preset') opts.preset = next();
     else if (a === '--steps') opts.steps = Number(next());
     else if (a === '--json') opts.json = true;
-    else throw new Error(`unknown option ${a} (expected --backend, --preset, --steps, --json)`);
+    else if (a === '--threads') opts.threads = Number(next());
+    else if (a === '--profile') opts.profile = true;
+    else if (a === '--no-compare-threads') opts.compareThreads = false;
+    else if (a === '--step-only') opts.stepOnly = true;
+    else throw new Error(`unknown option ${a} (expected --backend, --preset, --steps, --threads, --profile, --no-compare-threads, --json)`);
   }
   return opts;
 }

@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import type { BackendChoice, LabEvent, MetricRecord, TaskRecord, RunGroup, RunSummary, StartRunRequest } from '../../preload/api';
 import { DataError } from '../data/dataError';
 import { BackendError, initBackend } from '../engine/backends';
+import { MAX_WASM_THREADS } from '../engine/wasmThreads';
 import { parseOrder } from '../engine/curriculum';
 import { evaluateRun } from '../engine/evalRun';
 import { EventHub } from '../engine/events';
@@ -38,6 +39,12 @@ function nonNegInt(v: string): number {
   if (n < 0) throw new InvalidArgumentError(`expected a whole number ≥ 0, got '${v}'`);
   return n;
 }
+function threadCount(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1 || n > MAX_WASM_THREADS) throw new InvalidArgumentError(`expected a whole number from 1 to ${MAX_WASM_THREADS}, got '${v}'`);
+  return n;
+}
+
 function posInt(v: string): number {
   const n = int(v);
   if (n < 1) throw new InvalidArgumentError(`expected a positive integer, got '${v}'`);
@@ -47,6 +54,8 @@ function posInt(v: string): number {
 interface CommonOpts {
   runsRoot: string;
   backend: BackendChoice;
+  /** wasm threads (default CRATE_WASM_THREADS, else every core up to 8) */
+  threads?: number;
   json?: boolean;
 }
 
@@ -237,6 +246,8 @@ export interface Summary {
   peak_rss_bytes: number;
   samples_per_second: number | null;
   backend: string;
+  /** wasm: threads it ran on; null on other backends */
+  threads: number | null;
   baselines: Record<string, number>;
 }
 
@@ -247,7 +258,7 @@ function evaluationSplit(history: TaskRecord[], elapsed: number): { evaluation_s
   return { evaluation_seconds: ev, training_seconds: Math.max(0, elapsed - ev) };
 }
 
-export function summaryOf(runner: CurriculumRunner, runsRoot: string, backend: string, classNames: string[]): Summary {
+export function summaryOf(runner: CurriculumRunner, runsRoot: string, backend: string, classNames: string[], threads: number | null = null): Summary {
   const h = runner.history;
   const last = h[h.length - 1];
   const metrics: MetricRecord[] = readMetrics(runDirOf(runsRoot, runner.runId));
@@ -276,6 +287,7 @@ export function summaryOf(runner: CurriculumRunner, runsRoot: string, backend: s
     peak_rss_bytes: process.resourceUsage().maxRSS * 1024,
     samples_per_second: sps,
     backend,
+    threads,
     baselines: last?.baselines ?? {},
   };
 }
@@ -333,7 +345,7 @@ async function drive(runner: CurriculumRunner, hub: EventHub, deps: SessionDeps,
     bar.clear();
     unsubscribe();
   }
-  const s = summaryOf(runner, deps.runsRoot, deps.backend.name, classNames());
+  const s = summaryOf(runner, deps.runsRoot, deps.backend.name, classNames(), deps.backend.threads ?? null);
   runner.dispose();
   if (json) out(s);
   else {
@@ -355,7 +367,7 @@ async function drive(runner: CurriculumRunner, hub: EventHub, deps: SessionDeps,
 const classNamesOf = (runner: CurriculumRunner) => () => runner.classNames;
 
 async function setup(o: CommonOpts): Promise<{ deps: SessionDeps; hub: EventHub }> {
-  const backend = await initBackend(o.backend);
+  const backend = await initBackend(o.backend, o.threads === undefined ? {} : { threads: o.threads });
   const hub = new EventHub(o.json ? 500 : 100);
   const runsRoot = path.resolve(o.runsRoot);
   return { deps: { runsRoot, hub, index: new RunIndex(runsRoot), backend }, hub };
@@ -490,6 +502,7 @@ export function registerTrainCommands(program: Command): void {
     .option('--data <spec>', 'builtin:digits | idx:DIR | cifar:DIR | folder:DIR | npy:FILE', 'builtin:digits')
     .option('--preset <name>', 'model preset (tiny, mnist-s, cifar-s, mnist-p4)', 'mnist-s')
     .addOption(backendOption())
+    .option('--threads <n>', `wasm threads (default $CRATE_WASM_THREADS, else every core up to ${MAX_WASM_THREADS})`, threadCount)
     .option('--seed <n>', 'seed of initialisation, batches and memory sampling', int, 10)
     .option('--order-seed <n>', 'draw the class order with this seed (default natural order; --order wins)', nonNegInt)
     .option('--seeds <list>', 'a sweep: the same settings once per seed, e.g. 1,2,3, one run after another; --json ends with {"type":"sweep-summary",…} (mean, sample std, per-seed values)')

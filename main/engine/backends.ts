@@ -13,6 +13,7 @@ import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import type { BackendChoice, BackendName, BackendStatus, GpuAdapterInfo } from '../../preload/api';
+import { activeWasmThreads, defaultWasmThreads, registerWasmBackend, threadsFromEnv } from './wasmThreads';
 
 const nodeRequire = createRequire(import.meta.url);
 
@@ -239,14 +240,28 @@ export class BackendError extends Error {
   }
 }
 
-async function activate(name: BackendName): Promise<void> {
+/** Options of initBackend. */
+export interface BackendOptions {
+  /** wasm only: threads for XNNPACK (default CRATE_WASM_THREADS, else every core up to 8). Fixed per process. */
+  threads?: number;
+}
+
+/** What initBackend installed. */
+export interface ActiveBackend {
+  name: BackendName;
+  adapter: GpuAdapterInfo | null;
+  /** wasm: threads it really runs (the first initialisation in a process decides); other backends: null. */
+  threads: number | null;
+}
+
+async function activate(name: BackendName, opts: BackendOptions): Promise<void> {
   if (name === 'webgpu') {
     await loadDawn();
     // The backend registers itself on import only when navigator.gpu exists, so import after loadDawn().
     const backendModule = '@tensorflow/tfjs-backend-webgpu'; // a variable for the same reason as in loadDawn()
     await import(/* @vite-ignore */ backendModule);
   } else if (name === 'wasm') {
-    await import('@tensorflow/tfjs-backend-wasm');
+    await registerWasmBackend(opts.threads ?? threadsFromEnv(process.env.CRATE_WASM_THREADS) ?? defaultWasmThreads());
   }
   // tensorflow registered itself when probeTensorflow imported it; cpu ships with @tensorflow/tfjs.
   const ok = await tf.setBackend(name);
@@ -258,7 +273,7 @@ async function activate(name: BackendName): Promise<void> {
  * Installs a backend into TF.js. `auto` takes the first that works in BACKEND_ORDER (a software WebGPU
  * adapter is skipped); a forced choice that is unavailable throws a BackendError naming the reason.
  */
-export async function initBackend(choice: BackendChoice): Promise<{ name: BackendName; adapter: GpuAdapterInfo | null }> {
+export async function initBackend(choice: BackendChoice, opts: BackendOptions = {}): Promise<ActiveBackend> {
   if (choice !== 'auto' && !BACKEND_ORDER.includes(choice)) {
     throw new BackendError('cpu', `Unknown backend "${String(choice)}"; expected auto, ${BACKEND_ORDER.join(', ')}.`);
   }
@@ -275,12 +290,12 @@ export async function initBackend(choice: BackendChoice): Promise<{ name: Backen
       continue;
     }
     try {
-      await activate(name);
+      await activate(name, opts);
     } catch (e) {
       failures.push(`${name}: ${errorText(e)}`);
       continue;
     }
-    return { name, adapter: name === 'webgpu' ? (await probeWebGpu()).adapter : null };
+    return { name, adapter: name === 'webgpu' ? (await probeWebGpu()).adapter : null, threads: name === 'wasm' ? activeWasmThreads() : null };
   }
   if (choice === 'auto') throw new BackendError('cpu', `No TF.js backend could be initialised (${failures.join('; ')}).`);
   throw new BackendError(choice, `Backend "${choice}" is not available on this machine: ${failures.join('; ').replace(`${choice}: `, '')}.`);

@@ -268,7 +268,7 @@ export async function createLabService(opts: LabServiceOptions): Promise<LabServ
               await runner.start().catch(() => undefined); // a failure is the run's status 'failed'
               const names = (runner as unknown as { d: { data: { classNames: string[] } } }).d.data.classNames;
               if (runner.status === 'stopped') stopped = true;
-              const summary = runner.status === 'finished' ? (summaryOf(runner, runsRoot, d.backend.name, names) as unknown as Record<string, unknown>) : null;
+              const summary = runner.status === 'finished' ? (summaryOf(runner, runsRoot, d.backend.name, names, d.backend.threads ?? null) as unknown as Record<string, unknown>) : null;
               return { status: runner.status, summary };
             } finally {
               active.delete(runner.runId);

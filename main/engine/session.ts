@@ -27,6 +27,8 @@ import { describeUnreadable, UnreadableCheckpointsError, UsageError } from './se
 export interface BackendInfo {
   name: BackendName;
   adapter: GpuAdapterInfo | null;
+  /** wasm: threads it runs; null or absent on other backends */
+  threads?: number | null;
 }
 
 export interface SessionDeps {
@@ -199,6 +201,7 @@ export async function createRun(deps: SessionDeps, o: NewRunOptions): Promise<Cu
     config: { model: cfg, recipe, dataSplitSeed: 10 },
     versions: { app: appVersion(), ...versions },
     backend: deps.backend.name,
+    threads: deps.backend.threads ?? null,
     adapter: deps.backend.adapter,
     data: {
       spec: ds.spec,

@@ -26,6 +26,8 @@ export interface RunJson {
   config: Record<string, unknown>;
   versions: Record<string, string | null>;
   backend: string;
+  /** wasm: threads of its XNNPACK pool (main/engine/wasmThreads.ts); null on other backends; absent in older runs */
+  threads?: number | null;
   adapter: unknown;
   data: { spec: string; classNames: string[]; shape: [number, number, number]; conversion: string; trainCount: number; testCount: number };
   /** the planned curriculum: class indices per task (watched classes are appended as events) */

@@ -1,6 +1,7 @@
 // The end of a task: the old classes' memory follows the drift (unless the decoder phase did it), the new classes join
 // the memory, the null-space basis and the frozen-encoder baseline; then evaluation on every class seen, loop fidelity,
 // the baselines, the task's record, what the window shows, and the checkpoint. The task's images are forgotten here.
+import * as tf from '@tensorflow/tfjs';
 import { evaluateTask, MEMORY_PROTOCOL, mergeFits, type LabeledImages } from '../evaluate';
 import { measureLoopFidelity, type LoopFidelity } from '../loopFidelity';
 import type { LoopModel } from '../loopModel';
@@ -84,6 +85,9 @@ export async function endTask(ctx: RunContext, judge: FidelityJudge, makeSubRun:
     // the training time is elapsed minus these (issue 15: evaluation is timed apart from learning)
     evaluationSeconds: (performance.now() - tStart) / 1000,
     peakRssBytes: process.resourceUsage().maxRSS * 1024,
+    // now, not the high-water mark: what a leak across tasks would grow (checked in test/engine/memoryGrowth.test.ts)
+    rssBytes: process.memoryUsage().rss,
+    tensors: tf.memory().numTensors,
     baselines,
     memoryProtocol: MEMORY_PROTOCOL,
     accAllMemoryReplayed: ev.accAllReplayed,
