@@ -17,6 +17,19 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { resolveConfig } from '../../models/crate/config';
 import { countSpecs, decoderSpecs, encoderSpecs } from '../../models/crate/params';
 import { setMatMulMode, type MatMulMode } from '../../models/ops/matmul';
+import { installWasmBatchMatMul, uninstallWasmBatchMatMul, wasmBatchMatMulInstalled } from '../../models/ops/wasmBatchMatMul';
+
+/**
+ * What a timed step runs: 'explicit' is the engine's default; 'flags' is TF.js autodiff with transpose flags;
+ * 'library-bmm' is the default with the wasm backend's own batched product instead of the lab's SIMD kernel.
+ */
+export type StepVariant = MatMulMode | 'library-bmm';
+
+async function enterVariant(v: StepVariant, kernelWanted: boolean): Promise<void> {
+  setMatMulMode(v === 'flags' ? 'flags' : 'explicit');
+  if (v === 'library-bmm') uninstallWasmBatchMatMul();
+  else if (kernelWanted) await installWasmBatchMatMul();
+}
 import { LoopState, closedLoopStep } from '../../models/training/closedLoop';
 import { resolveLoopConfig } from '../../models/training/config';
 import { activeWasmThreads } from '../engine/wasmThreads';
@@ -40,7 +53,7 @@ export interface BenchOptions {
 
 export interface BackendResult {
   backend: string;
-  matmul: MatMulMode;
+  matmul: StepVariant;
   preset: string;
   batch: number;
   stepMs: number;
@@ -68,6 +81,8 @@ export interface BenchReport {
   results: BackendResult[];
   /** wasm: step time with transpose flags ÷ step time with explicit-transpose gradients. */
   customGradSpeedup: number | null;
+  /** wasm: step time with the library's batched product ÷ with the lab's SIMD kernel (models/ops/wasmBatchMatMul.ts). */
+  batchedKernelSpeedup: number | null;
   torch: { samplesPerS: number; stepMs: number; cpuMs: number | null; threads: number; version: string; peakRssBytes: number | null } | { error: string } | null;
   /** best TF.js samples/s ÷ PyTorch CPU samples/s (wall clock). */
   ratioToTorch: number | null;
@@ -119,23 +134,24 @@ async function candidateBackends(): Promise<string[]> {
  * Times closed-loop steps on the active backend, one result per matmul mode. With several modes the steps
  * alternate (A, B, A, B…) on one model, so drifting machine load hits every mode alike.
  */
-async function timeSteps(backend: string, presetName: string, steps: number, modes: MatMulMode[]): Promise<BackendResult[]> {
+async function timeSteps(backend: string, presetName: string, steps: number, modes: StepVariant[]): Promise<BackendResult[]> {
+  const kernelWanted = wasmBatchMatMulInstalled();
   const cfg = resolveConfig(presetName);
   const state = new LoopState(cfg, resolveLoopConfig(), 0);
   const n = cfg.batchSize;
   const x = tf.randomUniform([n, ...cfg.imageShape], -1, 1, 'float32', 1) as tf.Tensor4D;
   const labels = Int32Array.from({ length: n }, (_, i) => i % NUM_CLASSES);
-  const total = new Map<MatMulMode, number>(modes.map((m) => [m, 0]));
-  const cpu = new Map<MatMulMode, number>(modes.map((m) => [m, 0]));
-  const lastT = new Map<MatMulMode, number>();
+  const total = new Map<StepVariant, number>(modes.map((m) => [m, 0]));
+  const cpu = new Map<StepVariant, number>(modes.map((m) => [m, 0]));
+  const lastT = new Map<StepVariant, number>();
   try {
     for (const m of modes) {
-      setMatMulMode(m);
+      await enterVariant(m, kernelWanted);
       await closedLoopStep(state, x, labels, NUM_CLASSES); // warm-up: kernels, Adam slots
     }
     for (let i = 0; i < steps; i++) {
       for (const m of modes) {
-        setMatMulMode(m);
+        await enterVariant(m, kernelWanted);
         const c0 = process.cpuUsage();
         const t0 = performance.now();
         lastT.set(m, (await closedLoopStep(state, x, labels, NUM_CLASSES)).T);
@@ -145,7 +161,7 @@ async function timeSteps(backend: string, presetName: string, steps: number, mod
       }
     }
   } finally {
-    setMatMulMode('explicit');
+    await enterVariant('explicit', kernelWanted);
     state.dispose();
     x.dispose();
   }
@@ -205,9 +221,10 @@ function runTorch(presetName: string, steps: number): Promise<BenchReport['torch
 /** The wasm step on one thread, timed by a child of this process (the thread count is fixed per process). */
 function runSingleThread(presetName: string, steps: number): Promise<BenchReport['singleThread']> {
   const self = fileURLToPath(import.meta.url);
-  const args = [...process.execArgv, self, '--backend', 'wasm', '--threads', '1', '--preset', presetName, '--steps', String(steps), '--step-only', '--json'];
+  // tsx loads the TypeScript source, from the repository root where it is installed
+  const args = ['--import', 'tsx', self, '--backend', 'wasm', '--threads', '1', '--preset', presetName, '--steps', String(steps), '--step-only', '--json'];
   return new Promise((done) => {
-    const p = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const p = spawn(process.execPath, args, { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     p.stdout.on('data', (d) => (out += d));
@@ -237,6 +254,7 @@ export async function benchModels(opts: BenchOptions = {}): Promise<BenchReport>
   const backends = opts.backend ? [opts.backend] : await candidateBackends();
   const results: BackendResult[] = [];
   let customGradSpeedup: number | null = null;
+  let batchedKernelSpeedup: number | null = null;
   let profile: BenchReport['profile'] = null;
   // From the shapes alone: no tensor may be made before a backend is active.
   const params = countSpecs(encoderSpecs(cfg)) + countSpecs(decoderSpecs(cfg));
@@ -247,13 +265,18 @@ export async function benchModels(opts: BenchOptions = {}): Promise<BenchReport>
       continue;
     }
     // on wasm, also the same steps with TF.js's own matMul gradients (transpose flags), interleaved
-    const modes: MatMulMode[] = b === 'wasm' && !opts.stepOnly ? ['explicit', 'flags'] : ['explicit'];
-    const [r, flags] = await timeSteps(b, presetName, steps, modes);
+    const modes: StepVariant[] = b === 'wasm' && !opts.stepOnly ? ['explicit', 'library-bmm', 'flags'] : ['explicit'];
+    const [r, libraryBmm, flags] = await timeSteps(b, presetName, steps, modes);
     results.push(r);
     const threadText = r.threads === null ? '' : ` on ${r.threads} thread${r.threads === 1 ? '' : 's'}`;
     log(
       `  ${b.padEnd(10)} ${r.stepMs.toFixed(0).padStart(7)} ms/step (cpu ${r.cpuMs.toFixed(0)} ms)  ${r.stepsPerS.toFixed(3)} steps/s  ${r.samplesPerS.toFixed(1)} samples/s${threadText}`,
     );
+    if (libraryBmm) {
+      results.push(libraryBmm);
+      batchedKernelSpeedup = libraryBmm.stepMs / r.stepMs;
+      log(`  wasm with the library's batched product: ${libraryBmm.stepMs.toFixed(0)} ms/step → the SIMD batched kernel makes the step ${batchedKernelSpeedup.toFixed(2)}× faster`);
+    }
     if (flags) {
       results.push(flags);
       customGradSpeedup = flags.stepMs / r.stepMs;
@@ -316,6 +339,7 @@ export async function benchModels(opts: BenchOptions = {}): Promise<BenchReport>
     params,
     results,
     customGradSpeedup,
+    batchedKernelSpeedup,
     torch,
     ratioToTorch,
     cpuRatioToTorch,

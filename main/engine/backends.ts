@@ -13,6 +13,7 @@ import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import type { BackendChoice, BackendName, BackendStatus, GpuAdapterInfo } from '../../preload/api';
+import { installWasmBatchMatMul } from '../../models/ops/wasmBatchMatMul';
 import { activeWasmThreads, defaultWasmThreads, registerWasmBackend, threadsFromEnv } from './wasmThreads';
 
 const nodeRequire = createRequire(import.meta.url);
@@ -267,6 +268,8 @@ async function activate(name: BackendName, opts: BackendOptions): Promise<void> 
   const ok = await tf.setBackend(name);
   if (!ok || tf.getBackend() !== name) throw new Error(`TF.js could not initialise the ${name} backend`);
   await tf.ready();
+  // batched products: the library's wasm kernel is a scalar loop for them (models/ops/wasmBatchMatMul.ts)
+  if (name === 'wasm') await installWasmBatchMatMul();
 }
 
 /**

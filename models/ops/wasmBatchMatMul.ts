@@ -1,0 +1,167 @@
+/**
+ * A SIMD kernel for batched products on the TF.js wasm backend.
+ *
+ * TF.js 4.22's wasm BatchMatMul sends every product with a batch larger than one, or with a transpose flag, to a
+ * plain scalar loop on one thread (tfjs-backend-wasm batch_mat_mul_impl.cc, `slow_batch_matmul`); only a single
+ * flag-free product reaches XNNPACK. CRATE's attention is thousands of tiny products per step, (B·H, 17, 17)·
+ * (B·H, 17, 32) and their gradients: measured 39 % of an mnist-s step at about 1.7 GFLOP/s (`npm run bench --
+ * models --profile`). No kept library offers this product to TF.js (XNNPACK's batched GEMM is not in the
+ * backend's build), so the lab carries one kernel, batchMatMul.wat.ts, compiled by wabt and run on the backend's
+ * own heap (no copies). Everything else of BatchMatMul stays TF.js's: 2-D products (XNNPACK), other dtypes and
+ * ranks go to the kernel it replaces.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { batchMatMulWat } from './batchMatMul.wat';
+
+interface HeapBackend {
+  dataIdMap: { get(id: object): { memoryOffset: number } | undefined };
+  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
+  wasm: { wasmMemory?: object; asm?: { memory?: object }; _malloc(bytes: number): number; _free(ptr: number): void };
+}
+
+interface KernelExports {
+  bmm(a: number, b: number, c: number, batch: number, m: number, k: number, n: number, aBatch: number, aRow: number, aCol: number, bBatch: number): void;
+  transpose(src: number, dst: number, batch: number, rows: number, cols: number): void;
+}
+
+// WebAssembly, typed locally: models/ compiles without DOM types.
+interface WasmApi {
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: object) => { exports: unknown };
+  Memory: new (d: { initial: number; maximum?: number; shared?: boolean }) => { buffer: ArrayBufferLike };
+}
+const webAssembly = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+
+/** Compiled kernels, one per kind of heap (shared memory in the threaded build, plain otherwise). */
+const compiled = new Map<boolean, object>();
+/** Instances, one per heap (a backend re-created after tf.removeBackend has a new one). */
+const instances = new WeakMap<object, KernelExports>();
+let original: tf.KernelConfig | null = null;
+
+type WabtModule = {
+  parseWat(name: string, text: string, features: Record<string, boolean>): { toBinary(o: object): { buffer: Uint8Array }; destroy(): void };
+};
+
+/** The kernel compiled for a shared or a plain heap (wabt, once per kind). */
+export async function compileBatchMatMul(sharedMemory: boolean): Promise<object> {
+  const have = compiled.get(sharedMemory);
+  if (have) return have;
+  const init = ((await import('wabt')) as unknown as { default: () => Promise<WabtModule> }).default;
+  const wabt = await init();
+  const parsed = wabt.parseWat('batchMatMul.wat', batchMatMulWat(sharedMemory), { simd: true, threads: sharedMemory });
+  try {
+    const module = new webAssembly.Module(parsed.toBinary({}).buffer);
+    compiled.set(sharedMemory, module);
+    return module;
+  } finally {
+    parsed.destroy();
+  }
+}
+
+function heapOf(backend: HeapBackend): object | null {
+  return backend.wasm.wasmMemory ?? backend.wasm.asm?.memory ?? null;
+}
+
+function isShared(memory: object): boolean {
+  const buffer = (memory as { buffer: ArrayBufferLike }).buffer;
+  return typeof SharedArrayBuffer !== 'undefined' && buffer instanceof SharedArrayBuffer;
+}
+
+function kernelFor(backend: HeapBackend): KernelExports | null {
+  const memory = heapOf(backend);
+  if (!memory) return null;
+  let k = instances.get(memory);
+  if (!k) {
+    const module = compiled.get(isShared(memory));
+    if (!module) return null;
+    k = new webAssembly.Instance(module, { env: { memory } }).exports as KernelExports;
+    instances.set(memory, k);
+  }
+  return k;
+}
+
+interface Attrs {
+  transposeA: boolean;
+  transposeB: boolean;
+}
+
+function batchMatMul(args: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap }): tf.TensorInfo {
+  const { a, b } = args.inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
+  const { transposeA, transposeB } = args.attrs as unknown as Attrs;
+  const backend = args.backend as HeapBackend;
+  // 2-D products (and other ranks) stay with the library: flag-free ones reach XNNPACK, and its blocked loop is
+  // quicker than a transpose for the one flagged 2-D shape the models use, the column sums (M, n)ᵀ·(M, 1)
+  const [as3, bs3] = [a.shape, b.shape];
+  const [batchA, batchB] = [as3[0], bs3[0]];
+  const supported = as3.length === 3 && bs3.length === 3 && a.dtype === 'float32' && b.dtype === 'float32';
+  const kernel = supported ? kernelFor(backend) : null;
+  const batched = Math.max(batchA, batchB) > 1 || transposeA || transposeB;
+  if (!kernel || !batched || (batchA !== batchB && batchA !== 1 && batchB !== 1)) {
+    return original!.kernelFunc(args as Parameters<tf.KernelFunc>[0]) as tf.TensorInfo;
+  }
+  const m = transposeA ? as3[2] : as3[1];
+  const k = transposeA ? as3[1] : as3[2];
+  const n = transposeB ? bs3[1] : bs3[2];
+  const kb = transposeB ? bs3[2] : bs3[1];
+  if (k !== kb) throw new Error(`BatchMatMul: inner dimensions ${k} and ${kb} differ (shapes [${a.shape}] and [${b.shape}])`);
+  const batch = Math.max(batchA, batchB);
+  const out = backend.makeOutput([batch, m, n], 'float32');
+  // The kernel reads A and B by rows. A transposed operand is first transposed into scratch heap memory: reading
+  // it in place would stride across whole rows per element (the flagged 2-D products are (8704, 128)ᵀ·(8704, 1)).
+  const scratch: number[] = [];
+  let pa = backend.dataIdMap.get(a.dataId)!.memoryOffset;
+  let pb = backend.dataIdMap.get(b.dataId)!.memoryOffset;
+  const pc = backend.dataIdMap.get(out.dataId)!.memoryOffset;
+  try {
+    if (transposeA) {
+      scratch.push(backend.wasm._malloc(batchA * m * k * 4));
+      kernel.transpose(pa, scratch[scratch.length - 1], batchA, k, m);
+      pa = scratch[scratch.length - 1];
+    }
+    if (transposeB) {
+      scratch.push(backend.wasm._malloc(batchB * k * n * 4));
+      kernel.transpose(pb, scratch[scratch.length - 1], batchB, n, k);
+      pb = scratch[scratch.length - 1];
+    }
+    const aBatch = batchA === 1 ? 0 : m * k * 4;
+    const bBatch = batchB === 1 ? 0 : k * n * 4;
+    kernel.bmm(pa, pb, pc, batch, m, k, n, aBatch, k * 4, 4, bBatch);
+  } finally {
+    for (const p of scratch) backend.wasm._free(p);
+  }
+  return out;
+}
+
+/**
+ * Puts the SIMD kernel in front of the wasm backend's BatchMatMul (call once the backend is active; idempotent).
+ * Returns false, changing nothing, where the kernel cannot run (no wasm backend, no SIMD).
+ */
+export async function installWasmBatchMatMul(): Promise<boolean> {
+  if (original) return true;
+  const backend = tf.findBackend('wasm') as unknown as HeapBackend | null;
+  const config = tf.getKernel('BatchMatMul', 'wasm');
+  const memory = backend ? heapOf(backend) : null;
+  if (!backend || !config || !memory) return false;
+  try {
+    await compileBatchMatMul(isShared(memory));
+  } catch {
+    return false; // e.g. a runtime without wasm SIMD: the library's kernel stays
+  }
+  original = config;
+  tf.unregisterKernel('BatchMatMul', 'wasm');
+  tf.registerKernel({ kernelName: 'BatchMatMul', backendName: 'wasm', kernelFunc: batchMatMul as tf.KernelFunc });
+  return true;
+}
+
+/** Restores the library's kernel (for the benchmark's before/after and for tests). */
+export function uninstallWasmBatchMatMul(): void {
+  if (!original) return;
+  tf.unregisterKernel('BatchMatMul', 'wasm');
+  tf.registerKernel(original);
+  original = null;
+}
+
+/** True while the SIMD kernel is in front of the library's. */
+export function wasmBatchMatMulInstalled(): boolean {
+  return original !== null;
+}
