@@ -4,6 +4,7 @@
  * Exit codes as the root CLI: 0 ok, 2 usage or bad input, 1 failure.
  */
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import * as path from 'node:path';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { PRESETS } from '../../models/crate/config';
@@ -52,16 +53,36 @@ function addModelsCommand(parent: Command, isDefault: boolean): void {
     });
 }
 
-/** Adds `bench models` to the root `crate-lab` program. */
+function addDeviceCommand(parent: Command): void {
+  parent
+    .command('device')
+    .description('pack the webgpu bench, a Node binary, the Vulkan loader and the PyTorch reference for a GPU machine without Node')
+    .option('--out <dir>', 'folder to fill (replaced)', '.device')
+    .addOption(new Option('--preset <name>', 'model preset').choices(Object.keys(PRESETS)).default('mnist-s'))
+    .addOption(new Option('--steps <n>', 'timed steps of each side').argParser(posInt).default(10))
+    .option('--offline', 'skip the downloads (Node binary, Vulkan loader)')
+    .action(async (opts: { out: string; preset: string; steps: number; offline?: boolean }) => {
+      const { packDevice } = await import('./benchDevice');
+      const p = await packDevice(opts);
+      process.stdout.write(`${p.dir}: ${(p.bytes / 1024 / 1024).toFixed(1)} MiB (${p.files.join(', ')})\n`);
+      for (const m of p.missing) process.stdout.write(`  missing: ${m}\n`);
+      process.stdout.write(`on the GPU machine: bash ${path.relative(process.cwd(), p.dir) || '.'}/run.sh   (results in $OUT, else ${path.relative(process.cwd(), p.dir)}/results)\n`);
+      if (p.bytes > 64 * 1024 * 1024) process.stdout.write('  warning: over 64 MiB, more than the device tool carries\n');
+    });
+}
+
+/** Adds `bench models` and `bench device` to the root `crate-lab` program. */
 export function registerBenchCommand(program: Command): void {
   const bench = program.command('bench').description('speed benchmarks (closed-loop training step vs PyTorch)');
   addModelsCommand(bench, false);
+  addDeviceCommand(bench);
 }
 
 /** `npm run bench -- [models] [options]`: the same sub-command, as the default of a stand-alone program. */
 export async function runBenchScript(argv: string[] = process.argv): Promise<number> {
   const program = new Command('bench').description('CRATE Lab speed benchmarks').showHelpAfterError('(run with --help for usage)').exitOverride();
   addModelsCommand(program, true);
+  addDeviceCommand(program);
   try {
     await program.parseAsync(argv);
     return 0;

@@ -260,7 +260,9 @@ async function activate(name: BackendName, opts: BackendOptions): Promise<void> 
     await loadDawn();
     // The backend registers itself on import only when navigator.gpu exists, so import after loadDawn().
     const backendModule = '@tensorflow/tfjs-backend-webgpu'; // a variable for the same reason as in loadDawn()
-    await import(/* @vite-ignore */ backendModule);
+    // a bundle that cannot follow a variable import (the GPU-machine pack, main/cli/benchDevice.ts) provides its own
+    const bundled = (globalThis as { __crateLabWebgpuBackend?: () => Promise<unknown> }).__crateLabWebgpuBackend;
+    await (bundled ? bundled() : import(/* @vite-ignore */ backendModule));
   } else if (name === 'wasm') {
     await registerWasmBackend(opts.threads ?? threadsFromEnv(process.env.CRATE_WASM_THREADS) ?? defaultWasmThreads());
   }

@@ -62,4 +62,30 @@ describe('CRATE on webgpu', () => {
     ref.dispose();
     state.dispose();
   }, 120_000);
+
+  it('learns like wasm: the same losses and weights after three closed-loop steps (real adapters, or CRATE_TEST_WEBGPU_TRAIN=1)', async (ctx) => {
+    if (skipReason) ctx.skip(skipReason);
+    // ~3 min on SwiftShader (every shader compiles once); on a real adapter seconds
+    if (software && !process.env['CRATE_TEST_WEBGPU_TRAIN']) ctx.skip('software adapter: set CRATE_TEST_WEBGPU_TRAIN=1 to run');
+    const cfg = { ...resolveConfig('tiny'), batchSize: 16 };
+    const xData = randomArray(16 * 64, 5);
+    const labels = Int32Array.from({ length: 16 }, (_, i) => i % 2);
+    const learn = async (backend: string) => {
+      const { initBackend } = await import('../../../main/engine/backends');
+      await initBackend(backend as 'webgpu' | 'wasm');
+      const state = new LoopState(cfg, resolveLoopConfig(), 4);
+      const x = tf.tensor4d(xData, [16, 1, 8, 8]);
+      const T: number[] = [];
+      for (let i = 0; i < 3; i++) T.push((await closedLoopStep(state, x, labels, 2)).T);
+      const w = [...state.encoderVars(), ...state.decoderVars()].flatMap((v) => Array.from(v.dataSync()));
+      x.dispose();
+      state.dispose();
+      return { T, w };
+    };
+    const gpu = await learn('webgpu');
+    const wasm = await learn('wasm');
+    expect(gpu.T[2]).not.toBe(gpu.T[0]); // it learned
+    for (let i = 0; i < 3; i++) expect(Math.abs(gpu.T[i] - wasm.T[i])).toBeLessThan(1e-3 * Math.max(1, Math.abs(wasm.T[i])));
+    expect(maxAbsDiff(gpu.w, wasm.w)).toBeLessThan(1e-3);
+  }, 900_000);
 });
