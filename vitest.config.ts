@@ -15,7 +15,9 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 120_000,
     pool: 'forks',
-    env: webgpuEnv,
+    // test files run two at a time: one wasm thread each keeps them off each other's core (the threaded path has
+    // its own tests, which ask for threads explicitly: test/engine/wasmThreads.test.ts, benchModels.test.ts)
+    env: { CRATE_WASM_THREADS: '1', ...webgpuEnv },
     // The JSON report feeds the one-line summary that .ci/run prints (test/summary.mjs).
     reporters: ['default', ['json', { outputFile: 'test-artifacts/vitest-unit.json' }]],
   },
