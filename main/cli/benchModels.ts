@@ -33,6 +33,7 @@ async function enterVariant(v: StepVariant, kernelWanted: boolean): Promise<void
 import { LoopState, closedLoopStep } from '../../models/training/closedLoop';
 import { resolveLoopConfig } from '../../models/training/config';
 import { activeWasmThreads } from '../engine/wasmThreads';
+import type { KernelTime } from './benchProfile';
 
 export interface BenchOptions {
   /** One backend, or all available non-reference ones (webgpu on real hardware, tensorflow, wasm) when omitted. */
@@ -67,12 +68,6 @@ export interface BackendResult {
   threads: number | null;
 }
 
-/** One row of the per-kernel profile: total time of a kernel name over one step. */
-export interface KernelTime {
-  kernel: string;
-  ms: number;
-  calls: number;
-}
 
 export interface BenchReport {
   preset: string;

@@ -12,7 +12,13 @@ import * as tf from '@tensorflow/tfjs';
 import { resolveConfig } from '../../models/crate/config';
 import { LoopState, closedLoopStep } from '../../models/training/closedLoop';
 import { resolveLoopConfig } from '../../models/training/config';
-import type { KernelTime } from './benchModels';
+
+/** One row of the per-kernel profile: total time of a kernel name over one step. */
+export interface KernelTime {
+  kernel: string;
+  ms: number;
+  calls: number;
+}
 
 /** A kernel's name, with BatchMatMul split by the path wasm takes for it. */
 function kernelLabel(name: string, inputShapes: (number[] | null)[]): string {

@@ -14,7 +14,7 @@ import { pathToFileURL } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import type { BackendChoice, BackendName, BackendStatus, GpuAdapterInfo } from '../../preload/api';
 import { installWasmBatchMatMul } from '../../models/ops/wasmBatchMatMul';
-import { activeWasmThreads, defaultWasmThreads, registerWasmBackend, threadsFromEnv } from './wasmThreads';
+import { activeWasmThreads, defaultWasmThreads, registerWasmBackend, threadsFromEnv, wasmThreadsFallback } from './wasmThreads';
 
 const nodeRequire = createRequire(import.meta.url);
 
@@ -271,7 +271,11 @@ async function activate(name: BackendName, opts: BackendOptions): Promise<void> 
   if (!ok || tf.getBackend() !== name) throw new Error(`TF.js could not initialise the ${name} backend`);
   await tf.ready();
   // batched products: the library's wasm kernel is a scalar loop for them (models/ops/wasmBatchMatMul.ts)
-  if (name === 'wasm') await installWasmBatchMatMul();
+  if (name === 'wasm') {
+    await installWasmBatchMatMul();
+    const why = wasmThreadsFallback();
+    if (why) process.stderr.write(`wasm: the threaded build did not start (${why}); running on one thread\n`);
+  }
 }
 
 /**

@@ -28,7 +28,7 @@ describe('compute backends', () => {
   });
 
   it('installs the chosen backend into TF.js, and auto picks the first usable one', async () => {
-    await expect(initBackend('cpu')).resolves.toEqual({ name: 'cpu', adapter: null });
+    await expect(initBackend('cpu')).resolves.toEqual({ name: 'cpu', adapter: null, threads: null });
     expect(tf.getBackend()).toBe('cpu');
     const list = await probeBackends();
     const gpu = await probeWebGpu();
@@ -36,6 +36,8 @@ describe('compute backends', () => {
     const auto = await initBackend('auto');
     expect(auto.name).toBe(expected);
     expect(tf.getBackend()).toBe(expected);
+    // wasm says how many threads it runs (this file: CRATE_WASM_THREADS=1 from vitest.config.ts); others say null
+    expect(auto.threads).toBe(auto.name === 'wasm' ? 1 : null);
     // The backend computes: a tiny product checked by hand.
     const y = tf.tidy(() => tf.matMul(tf.tensor2d([[1, 2]]), tf.tensor2d([[3], [4]])));
     expect(Array.from(await y.data())).toEqual([11]);
