@@ -8,6 +8,9 @@ export default defineConfig({
     hookTimeout: 180_000,
     pool: 'forks',
     fileParallelism: false,
+    // the tiny preset the e2e runs train is faster on one wasm thread (its products are too small to share:
+    // docs/RECIPE.md, "Speed"); the threaded path has its own unit tests
+    env: { CRATE_WASM_THREADS: '1' },
     reporters: ['default', ['json', { outputFile: 'test-artifacts/vitest-e2e.json' }]],
   },
 });
