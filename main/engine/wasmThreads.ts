@@ -38,10 +38,10 @@ interface WasmImports {
   [k: string]: unknown;
 }
 
-// WebAssembly, typed locally: the node project's lib has no DOM types, and these two calls are all we need.
+// WebAssembly, typed locally: the node project's lib has no DOM types, and these two are all we need.
 interface WasmApi {
   compile(bytes: Uint8Array): Promise<object>;
-  instantiate(module: object, imports: object): Promise<object>;
+  Instance: new (module: object, imports: object) => { exports: object };
 }
 const webAssembly = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
 
@@ -89,17 +89,18 @@ async function createThreadedModule(threads: number): Promise<EmscriptenModule> 
   const wasmFile = path.join(outDir, 'tfjs-backend-wasm-threaded-simd.wasm');
   const workerScript = writeWorkerScript(outDir);
   const factory = nodeRequire(mainScript) as Factory;
-  const binary = fs.readFileSync(wasmFile);
+  // compiled ahead (asynchronously), instantiated inside emscripten's hook
+  const compiled = await webAssembly.compile(fs.readFileSync(wasmFile));
   const module = await factory({
     mainScriptUrlOrBlob: mainScript,
     locateFile: (file: string, prefix: string) => (file.endsWith('.worker.js') ? workerScript : file.endsWith('.wasm') ? wasmFile : prefix + file),
     instantiateWasm: (imports: WasmImports, receive: (instance: object, module: object) => void) => {
-      // "logical cores" = 2 × threads, so the library's cores / 2 cap lets exactly `threads` through
+      // "logical cores" = 2 × threads, so the library's cores / 2 cap lets exactly `threads` through. Synchronous,
+      // so that a failure throws here and emscripten rejects the factory (registerWasmBackend then falls back).
       const env = { ...imports.env, emscripten_num_logical_cores: () => 2 * threads };
-      void webAssembly.compile(binary)
-        .then(async (compiled) => receive(await webAssembly.instantiate(compiled, { ...imports, env }), compiled))
-        .catch((e: unknown) => process.stderr.write(`threaded wasm failed to instantiate: ${e instanceof Error ? e.message : String(e)}\n`));
-      return {}; // emscripten: exports arrive later through receive()
+      const instance = new webAssembly.Instance(compiled, { ...imports, env }) as { exports: object };
+      receive(instance, compiled);
+      return instance.exports;
     },
   });
   // The same bridge the library's init() builds (backend_wasm.ts); BackendWasm's constructor calls these.
