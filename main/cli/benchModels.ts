@@ -188,52 +188,54 @@ const TORCH_CPU_WRAPPER = [
   "print(json.dumps({'cpu_step_ms': (marks[1] - marks[0]) * 1e3 / steps if len(marks) == 2 else None, 'rss_bytes': rss}))",
 ].join('\n');
 
-function runTorch(presetName: string, steps: number): Promise<BenchReport['torch']> {
-  const script = resolve(repoRoot, '../shared/bench/torch_closed_loop.py');
-  if (!existsSync(script)) return Promise.resolve({ error: `reference script not found at ${script}` });
-  if (!existsSync('/usr/bin/python3')) return Promise.resolve({ error: '/usr/bin/python3 not found' });
-  const args = ['-c', TORCH_CPU_WRAPPER, script, '--device', 'cpu', '--preset', presetName, '--steps', String(steps), '--warmup', '1'];
+/** What a child process printed, or why it did not start. */
+type ChildOutput = { code: number | null; out: string; err: string } | { startError: string };
+
+function runChild(command: string, args: string[], cwd?: string): Promise<ChildOutput> {
   return new Promise((done) => {
-    const p = spawn('/usr/bin/python3', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const p = spawn(command, args, { ...(cwd ? { cwd } : {}), stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     p.stdout.on('data', (d) => (out += d));
     p.stderr.on('data', (d) => (err += d));
-    p.on('error', (e) => done({ error: `could not start python3: ${e.message}` }));
-    p.on('close', (code) => {
-      const lines = out.trim().split('\n');
-      try {
-        const cpu = JSON.parse(lines.pop() ?? '') as { cpu_step_ms: number | null; rss_bytes?: number };
-        const r = JSON.parse(lines.pop() ?? '') as { samples_per_s: number; step_ms: number; threads: number; version: string };
-        done({ samplesPerS: r.samples_per_s, stepMs: r.step_ms, cpuMs: cpu.cpu_step_ms, threads: r.threads, version: r.version, peakRssBytes: cpu.rss_bytes ?? null });
-      } catch {
-        done({ error: `torch reference exited ${code}: ${(err.trim().split('\n').pop() ?? '').slice(0, 200)}` });
-      }
-    });
+    p.on('error', (e) => done({ startError: e.message }));
+    p.on('close', (code) => done({ code, out, err }));
   });
 }
 
+/** The last line of a child's stderr, shortened: its error message. */
+const lastErrLine = (err: string) => (err.trim().split('\n').pop() ?? '').slice(0, 200);
+
+async function runTorch(presetName: string, steps: number): Promise<BenchReport['torch']> {
+  const script = resolve(repoRoot, '../shared/bench/torch_closed_loop.py');
+  if (!existsSync(script)) return { error: `reference script not found at ${script}` };
+  if (!existsSync('/usr/bin/python3')) return { error: '/usr/bin/python3 not found' };
+  const args = ['-c', TORCH_CPU_WRAPPER, script, '--device', 'cpu', '--preset', presetName, '--steps', String(steps), '--warmup', '1'];
+  const c = await runChild('/usr/bin/python3', args);
+  if ('startError' in c) return { error: `could not start python3: ${c.startError}` };
+  const lines = c.out.trim().split('\n');
+  try {
+    const cpu = JSON.parse(lines.pop() ?? '') as { cpu_step_ms: number | null; rss_bytes?: number };
+    const r = JSON.parse(lines.pop() ?? '') as { samples_per_s: number; step_ms: number; threads: number; version: string };
+    return { samplesPerS: r.samples_per_s, stepMs: r.step_ms, cpuMs: cpu.cpu_step_ms, threads: r.threads, version: r.version, peakRssBytes: cpu.rss_bytes ?? null };
+  } catch {
+    return { error: `torch reference exited ${c.code}: ${lastErrLine(c.err)}` };
+  }
+}
+
 /** The wasm step on one thread, timed by a child of this process (the thread count is fixed per process). */
-function runSingleThread(presetName: string, steps: number): Promise<BenchReport['singleThread']> {
+async function runSingleThread(presetName: string, steps: number): Promise<BenchReport['singleThread']> {
   const self = fileURLToPath(import.meta.url);
   // tsx loads the TypeScript source, from the repository root where it is installed
   const args = ['--import', 'tsx', self, '--backend', 'wasm', '--threads', '1', '--preset', presetName, '--steps', String(steps), '--step-only', '--json'];
-  return new Promise((done) => {
-    const p = spawn(process.execPath, args, { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    p.stdout.on('data', (d) => (out += d));
-    p.stderr.on('data', (d) => (err += d));
-    p.on('error', (e) => done({ error: `could not start the one-thread bench: ${e.message}` }));
-    p.on('close', (code) => {
-      try {
-        const r = (JSON.parse(out.trim().split('\n').pop() ?? '') as BenchReport).results[0];
-        done(r ? { stepMs: r.stepMs, cpuMs: r.cpuMs } : { error: 'the one-thread bench timed nothing' });
-      } catch {
-        done({ error: `the one-thread bench exited ${code}: ${(err.trim().split('\n').pop() ?? '').slice(0, 200)}` });
-      }
-    });
-  });
+  const c = await runChild(process.execPath, args, repoRoot);
+  if ('startError' in c) return { error: `could not start the one-thread bench: ${c.startError}` };
+  try {
+    const r = (JSON.parse(c.out.trim().split('\n').pop() ?? '') as BenchReport).results[0];
+    return r ? { stepMs: r.stepMs, cpuMs: r.cpuMs } : { error: 'the one-thread bench timed nothing' };
+  } catch {
+    return { error: `the one-thread bench exited ${c.code}: ${lastErrLine(c.err)}` };
+  }
 }
 
 const MB = 1024 * 1024;
