@@ -271,6 +271,8 @@ export interface TaskRecord {
   peakRssBytes?: number;
   /** resident memory of the engine's process at this task's end (now, not the peak), bytes; absent in older runs */
   rssBytes?: number;
+  /** JS heap in use plus ArrayBuffers at this task's end, bytes (collected first when the process exposes gc); absent in older runs */
+  heapBytes?: number;
   /** live TF.js tensors at this task's end, before its images are dropped; absent in older runs */
   tensors?: number;
   baselines?: Record<string, number>;

@@ -1,7 +1,6 @@
 // The end of a task: the old classes' memory follows the drift (unless the decoder phase did it), the new classes join
 // the memory, the null-space basis and the frozen-encoder baseline; then evaluation on every class seen, loop fidelity,
 // the baselines, the task's record, what the window shows, and the checkpoint. The task's images are forgotten here.
-import * as tf from '@tensorflow/tfjs';
 import { evaluateTask, MEMORY_PROTOCOL, mergeFits, type LabeledImages } from '../evaluate';
 import { measureLoopFidelity, type LoopFidelity } from '../loopFidelity';
 import type { LoopModel } from '../loopModel';
@@ -12,6 +11,7 @@ import type { DataSource } from '../dataSource';
 import { extendFrozenEncoder, finalBaselines, frozenEncoderScores, keepBranchPoint, type SubRun } from './baselines';
 import { driftInputs, type RunContext } from './context';
 import { compensateDrift } from './driftCompensation';
+import { probeMemory } from './memoryProbe';
 import { writeCheckpoint } from './persistence';
 import { gatherRows, pick } from './rows';
 import type { EngineTaskRecord, RunnerDeps } from './state';
@@ -81,13 +81,11 @@ export async function endTask(ctx: RunContext, judge: FidelityJudge, makeSubRun:
     layerSparsity: diag.layerSparsity,
     memoryBytes: s.memory.bytes(),
     elapsed: s.elapsed,
-    // what the task end itself cost (memory, evaluation, loop fidelity, baselines) and the process's peak memory so far:
+    // what the task end itself cost (memory, evaluation, loop fidelity, baselines):
     // the training time is elapsed minus these (issue 15: evaluation is timed apart from learning)
     evaluationSeconds: (performance.now() - tStart) / 1000,
-    peakRssBytes: process.resourceUsage().maxRSS * 1024,
-    // now, not the high-water mark: what a leak across tasks would grow (checked in test/engine/memoryGrowth.test.ts)
-    rssBytes: process.memoryUsage().rss,
-    tensors: tf.memory().numTensors,
+    // now and the high-water mark: what a leak across tasks would grow (checked in test/engine/memoryGrowth.test.ts)
+    ...probeMemory(),
     baselines,
     memoryProtocol: MEMORY_PROTOCOL,
     accAllMemoryReplayed: ev.accAllReplayed,
