@@ -18,17 +18,27 @@ import { resolveConfig } from '../../models/crate/config';
 import { countSpecs, decoderSpecs, encoderSpecs } from '../../models/crate/params';
 import { setMatMulMode, type MatMulMode } from '../../models/ops/matmul';
 import { installWasmBatchMatMul, uninstallWasmBatchMatMul, wasmBatchMatMulInstalled } from '../../models/ops/wasmBatchMatMul';
+import { installWasmIdentity, uninstallWasmIdentity, wasmIdentityInstalled } from '../../models/ops/wasmIdentity';
 
 /**
  * What a timed step runs: 'explicit' is the engine's default; 'flags' is TF.js autodiff with transpose flags;
- * 'library-bmm' is the default with the wasm backend's own batched product instead of the lab's SIMD kernel.
+ * 'library-bmm' is the default with the wasm backend's own batched product instead of the lab's SIMD kernel;
+ * 'library-identity' the default with the wasm backend's copying Identity instead of the copy-free one.
  */
-export type StepVariant = MatMulMode | 'library-bmm';
+export type StepVariant = MatMulMode | 'library-bmm' | 'library-identity';
 
-async function enterVariant(v: StepVariant, kernelWanted: boolean): Promise<void> {
+/** The lab's wasm kernels that initBackend put in place (the variants take one out and put it back). */
+interface LabKernels {
+  bmm: boolean;
+  identity: boolean;
+}
+
+async function enterVariant(v: StepVariant, wanted: LabKernels): Promise<void> {
   setMatMulMode(v === 'flags' ? 'flags' : 'explicit');
   if (v === 'library-bmm') uninstallWasmBatchMatMul();
-  else if (kernelWanted) await installWasmBatchMatMul();
+  else if (wanted.bmm) await installWasmBatchMatMul();
+  if (v === 'library-identity') uninstallWasmIdentity();
+  else if (wanted.identity) installWasmIdentity();
 }
 import { LoopState, closedLoopStep } from '../../models/training/closedLoop';
 import { resolveLoopConfig } from '../../models/training/config';
@@ -78,6 +88,8 @@ export interface BenchReport {
   customGradSpeedup: number | null;
   /** wasm: step time with the library's batched product ÷ with the lab's SIMD kernel (models/ops/wasmBatchMatMul.ts). */
   batchedKernelSpeedup: number | null;
+  /** wasm: step time with the library's copying Identity ÷ with the copy-free one (models/ops/wasmIdentity.ts). */
+  identitySpeedup: number | null;
   torch: { samplesPerS: number; stepMs: number; cpuMs: number | null; threads: number; version: string; peakRssBytes: number | null } | { error: string } | null;
   /** best TF.js samples/s ÷ PyTorch CPU samples/s (wall clock). */
   ratioToTorch: number | null;
@@ -130,7 +142,7 @@ async function candidateBackends(): Promise<string[]> {
  * alternate (A, B, A, B…) on one model, so drifting machine load hits every mode alike.
  */
 async function timeSteps(backend: string, presetName: string, steps: number, modes: StepVariant[]): Promise<BackendResult[]> {
-  const kernelWanted = wasmBatchMatMulInstalled();
+  const kernelWanted: LabKernels = { bmm: wasmBatchMatMulInstalled(), identity: wasmIdentityInstalled() };
   const cfg = resolveConfig(presetName);
   const state = new LoopState(cfg, resolveLoopConfig(), 0);
   const n = cfg.batchSize;
@@ -252,6 +264,7 @@ export async function benchModels(opts: BenchOptions = {}): Promise<BenchReport>
   const results: BackendResult[] = [];
   let customGradSpeedup: number | null = null;
   let batchedKernelSpeedup: number | null = null;
+  let identitySpeedup: number | null = null;
   let profile: BenchReport['profile'] = null;
   // From the shapes alone: no tensor may be made before a backend is active.
   const params = countSpecs(encoderSpecs(cfg)) + countSpecs(decoderSpecs(cfg));
@@ -262,8 +275,8 @@ export async function benchModels(opts: BenchOptions = {}): Promise<BenchReport>
       continue;
     }
     // on wasm, also the same steps with TF.js's own matMul gradients (transpose flags), interleaved
-    const modes: StepVariant[] = b === 'wasm' && !opts.stepOnly ? ['explicit', 'library-bmm', 'flags'] : ['explicit'];
-    const [r, libraryBmm, flags] = await timeSteps(b, presetName, steps, modes);
+    const modes: StepVariant[] = b === 'wasm' && !opts.stepOnly ? ['explicit', 'library-bmm', 'library-identity', 'flags'] : ['explicit'];
+    const [r, libraryBmm, libraryIdentity, flags] = await timeSteps(b, presetName, steps, modes);
     results.push(r);
     const threadText = r.threads === null ? '' : ` on ${r.threads} thread${r.threads === 1 ? '' : 's'}`;
     log(
@@ -273,6 +286,11 @@ export async function benchModels(opts: BenchOptions = {}): Promise<BenchReport>
       results.push(libraryBmm);
       batchedKernelSpeedup = libraryBmm.stepMs / r.stepMs;
       log(`  wasm with the library's batched product: ${libraryBmm.stepMs.toFixed(0)} ms/step → the SIMD batched kernel makes the step ${batchedKernelSpeedup.toFixed(2)}× faster`);
+    }
+    if (libraryIdentity) {
+      results.push(libraryIdentity);
+      identitySpeedup = libraryIdentity.stepMs / r.stepMs;
+      log(`  wasm with the library's copying Identity: ${libraryIdentity.stepMs.toFixed(0)} ms/step → saving gradient inputs without a copy makes the step ${identitySpeedup.toFixed(2)}× faster`);
     }
     if (flags) {
       results.push(flags);
@@ -337,6 +355,7 @@ export async function benchModels(opts: BenchOptions = {}): Promise<BenchReport>
     results,
     customGradSpeedup,
     batchedKernelSpeedup,
+    identitySpeedup,
     torch,
     ratioToTorch,
     cpuRatioToTorch,

@@ -14,6 +14,7 @@ import { pathToFileURL } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import type { BackendChoice, BackendName, BackendStatus, GpuAdapterInfo } from '../../preload/api';
 import { installWasmBatchMatMul } from '../../models/ops/wasmBatchMatMul';
+import { installWasmIdentity } from '../../models/ops/wasmIdentity';
 import { activeWasmThreads, defaultWasmThreads, registerWasmBackend, threadsFromEnv, wasmThreadsFallback } from './wasmThreads';
 
 const nodeRequire = createRequire(import.meta.url);
@@ -270,9 +271,11 @@ async function activate(name: BackendName, opts: BackendOptions): Promise<void> 
   const ok = await tf.setBackend(name);
   if (!ok || tf.getBackend() !== name) throw new Error(`TF.js could not initialise the ${name} backend`);
   await tf.ready();
-  // batched products: the library's wasm kernel is a scalar loop for them (models/ops/wasmBatchMatMul.ts)
+  // batched products: the library's wasm kernel is a scalar loop for them (models/ops/wasmBatchMatMul.ts); saved
+  // gradient inputs: the library's Identity copies them (models/ops/wasmIdentity.ts)
   if (name === 'wasm') {
     await installWasmBatchMatMul();
+    installWasmIdentity();
     const why = wasmThreadsFallback();
     if (why) process.stderr.write(`wasm: the threaded build did not start (${why}); running on one thread\n`);
   }
