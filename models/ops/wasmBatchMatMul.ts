@@ -12,72 +12,19 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { batchMatMulWat } from './batchMatMul.wat';
-
-interface HeapBackend {
-  dataIdMap: { get(id: object): { memoryOffset: number } | undefined };
-  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
-  wasm: { wasmMemory?: object; asm?: { memory?: object }; _malloc(bytes: number): number; _free(ptr: number): void };
-}
+import { compileWat, instanceFor, isShared, offsetOf, wasmHeapBackend, type HeapBackend, type WatSource } from './wasmHeap';
 
 interface KernelExports {
   bmm(a: number, b: number, c: number, batch: number, m: number, k: number, n: number, aBatch: number, aRow: number, aCol: number, bBatch: number): void;
   transpose(src: number, dst: number, batch: number, rows: number, cols: number): void;
 }
 
-// WebAssembly, typed locally: models/ compiles without DOM types.
-interface WasmApi {
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object, imports: object) => { exports: unknown };
-  Memory: new (d: { initial: number; maximum?: number; shared?: boolean }) => { buffer: ArrayBufferLike };
-}
-const webAssembly = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
-
-/** Compiled kernels, one per kind of heap (shared memory in the threaded build, plain otherwise). */
-const compiled = new Map<boolean, object>();
-/** Instances, one per heap (a backend re-created after tf.removeBackend has a new one). */
-const instances = new WeakMap<object, KernelExports>();
+const SOURCE: WatSource = { name: 'batchMatMul', text: batchMatMulWat };
 let original: tf.KernelConfig | null = null;
 
-type WabtModule = {
-  parseWat(name: string, text: string, features: Record<string, boolean>): { toBinary(o: object): { buffer: Uint8Array }; destroy(): void };
-};
-
 /** The kernel compiled for a shared or a plain heap (wabt, once per kind). */
-export async function compileBatchMatMul(sharedMemory: boolean): Promise<object> {
-  const have = compiled.get(sharedMemory);
-  if (have) return have;
-  const init = ((await import('wabt')) as unknown as { default: () => Promise<WabtModule> }).default;
-  const wabt = await init();
-  const parsed = wabt.parseWat('batchMatMul.wat', batchMatMulWat(sharedMemory), { simd: true, threads: sharedMemory });
-  try {
-    const module = new webAssembly.Module(parsed.toBinary({}).buffer);
-    compiled.set(sharedMemory, module);
-    return module;
-  } finally {
-    parsed.destroy();
-  }
-}
-
-function heapOf(backend: HeapBackend): object | null {
-  return backend.wasm.wasmMemory ?? backend.wasm.asm?.memory ?? null;
-}
-
-function isShared(memory: object): boolean {
-  const buffer = (memory as { buffer: ArrayBufferLike }).buffer;
-  return typeof SharedArrayBuffer !== 'undefined' && buffer instanceof SharedArrayBuffer;
-}
-
-function kernelFor(backend: HeapBackend): KernelExports | null {
-  const memory = heapOf(backend);
-  if (!memory) return null;
-  let k = instances.get(memory);
-  if (!k) {
-    const module = compiled.get(isShared(memory));
-    if (!module) return null;
-    k = new webAssembly.Instance(module, { env: { memory } }).exports as KernelExports;
-    instances.set(memory, k);
-  }
-  return k;
+export function compileBatchMatMul(sharedMemory: boolean): Promise<object> {
+  return compileWat(SOURCE, sharedMemory);
 }
 
 interface Attrs {
@@ -94,7 +41,7 @@ function batchMatMul(args: { inputs: tf.NamedTensorInfoMap; backend: unknown; at
   const [as3, bs3] = [a.shape, b.shape];
   const [batchA, batchB] = [as3[0], bs3[0]];
   const supported = as3.length === 3 && bs3.length === 3 && a.dtype === 'float32' && b.dtype === 'float32';
-  const kernel = supported ? kernelFor(backend) : null;
+  const kernel = supported ? instanceFor<KernelExports>(SOURCE, backend) : null;
   const batched = Math.max(batchA, batchB) > 1 || transposeA || transposeB;
   if (!kernel || !batched || (batchA !== batchB && batchA !== 1 && batchB !== 1)) {
     return original!.kernelFunc(args as Parameters<tf.KernelFunc>[0]) as tf.TensorInfo;
@@ -109,9 +56,9 @@ function batchMatMul(args: { inputs: tf.NamedTensorInfoMap; backend: unknown; at
   // The kernel reads A and B by rows. A transposed operand is first transposed into scratch heap memory: reading
   // it in place would stride across whole rows per element (the flagged 2-D products are (8704, 128)ᵀ·(8704, 1)).
   const scratch: number[] = [];
-  let pa = backend.dataIdMap.get(a.dataId)!.memoryOffset;
-  let pb = backend.dataIdMap.get(b.dataId)!.memoryOffset;
-  const pc = backend.dataIdMap.get(out.dataId)!.memoryOffset;
+  let pa = offsetOf(backend, a);
+  let pb = offsetOf(backend, b);
+  const pc = offsetOf(backend, out);
   try {
     if (transposeA) {
       scratch.push(backend.wasm._malloc(batchA * m * k * 4));
@@ -138,12 +85,11 @@ function batchMatMul(args: { inputs: tf.NamedTensorInfoMap; backend: unknown; at
  */
 export async function installWasmBatchMatMul(): Promise<boolean> {
   if (original) return true;
-  const backend = tf.findBackend('wasm') as unknown as HeapBackend | null;
+  const heap = wasmHeapBackend();
   const config = tf.getKernel('BatchMatMul', 'wasm');
-  const memory = backend ? heapOf(backend) : null;
-  if (!backend || !config || !memory) return false;
+  if (!heap || !config) return false;
   try {
-    await compileBatchMatMul(isShared(memory));
+    await compileBatchMatMul(isShared(heap.memory));
   } catch {
     return false; // e.g. a runtime without wasm SIMD: the library's kernel stays
   }
