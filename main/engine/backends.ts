@@ -15,6 +15,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { BackendChoice, BackendName, BackendStatus, GpuAdapterInfo } from '../../preload/api';
 import { installWasmBatchMatMul } from '../../models/ops/wasmBatchMatMul';
 import { installWasmIdentity } from '../../models/ops/wasmIdentity';
+import { installWasmLayerNorm } from '../../models/ops/wasmLayerNorm';
 import { activeWasmThreads, defaultWasmThreads, registerWasmBackend, threadsFromEnv, wasmThreadsFallback } from './wasmThreads';
 
 const nodeRequire = createRequire(import.meta.url);
@@ -272,10 +273,12 @@ async function activate(name: BackendName, opts: BackendOptions): Promise<void> 
   if (!ok || tf.getBackend() !== name) throw new Error(`TF.js could not initialise the ${name} backend`);
   await tf.ready();
   // batched products: the library's wasm kernel is a scalar loop for them (models/ops/wasmBatchMatMul.ts); saved
-  // gradient inputs: the library's Identity copies them (models/ops/wasmIdentity.ts)
+  // gradient inputs: the library's Identity copies them (models/ops/wasmIdentity.ts); LayerNorm: one fused kernel
+  // each way instead of a dozen small ops (models/ops/wasmLayerNorm.ts)
   if (name === 'wasm') {
     await installWasmBatchMatMul();
     installWasmIdentity();
+    await installWasmLayerNorm();
     const why = wasmThreadsFallback();
     if (why) process.stderr.write(`wasm: the threaded build did not start (${why}); running on one thread\n`);
   }
