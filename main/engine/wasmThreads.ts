@@ -28,9 +28,14 @@ const nodeRequire = createRequire(import.meta.url);
 /** emscripten pre-creates this many workers in this build (cc/BUILD); more threads than that cannot start. */
 export const MAX_WASM_THREADS = 8;
 
+/** A Node worker_threads Worker as emscripten keeps them (unref: it no longer holds the process open). */
+interface PthreadWorker {
+  unref?(): void;
+}
 interface EmscriptenModule {
   cwrap(name: string, ret: string | null, args: string[]): (...a: number[]) => number;
   tfjs?: unknown;
+  PThread?: { unusedWorkers: PthreadWorker[]; runningWorkers: PthreadWorker[]; getNewWorker(): PthreadWorker | undefined };
 }
 type Factory = (config: object) => Promise<EmscriptenModule>;
 interface WasmImports {
@@ -64,6 +69,25 @@ export function threadsFromEnv(value: string | undefined): number | null {
     throw new Error(`CRATE_WASM_THREADS must be a whole number from 1 to ${MAX_WASM_THREADS}, got "${value}"`);
   }
   return n;
+}
+
+/**
+ * Lets the process end while the pool's workers live. emscripten unrefs a worker in Node only when its "loaded"
+ * message arrives, and the worker that the pool's first thread starts on is taken before that: it stayed
+ * referenced, so `lab train` on 2 threads printed its summary and never exited (found 2026-12-07; the tests ran on
+ * one thread and a probe that called process.exit). The main thread never waits for a worker asynchronously (the
+ * pool joins on atomics inside each kernel), so no work is lost when the loop empties.
+ */
+function unrefWorkers(module: EmscriptenModule): void {
+  const pthread = module.PThread;
+  if (!pthread) return;
+  for (const w of [...pthread.unusedWorkers, ...pthread.runningWorkers]) w.unref?.();
+  const getNewWorker = pthread.getNewWorker.bind(pthread);
+  pthread.getNewWorker = () => {
+    const w = getNewWorker();
+    w?.unref?.();
+    return w;
+  };
 }
 
 function wasmOutDir(): string {
@@ -133,7 +157,10 @@ export async function registerWasmBackend(threads: number): Promise<{ threads: n
       'wasm',
       async () => {
         try {
-          return new wasm.BackendWasm((await createThreadedModule(threads)) as never);
+          const module = await createThreadedModule(threads);
+          const backend = new wasm.BackendWasm(module as never); // starts the pool
+          unrefWorkers(module);
+          return backend;
         } catch (e) {
           // e.g. a runtime without shared wasm memory: one core is slower, not wrong
           fallbackReason = e instanceof Error ? e.message : String(e);

@@ -23,6 +23,8 @@ async function probeWith(threads: number): Promise<Probe> {
     cwd: repoRoot,
     env: { ...process.env, CRATE_WASM_THREADS: String(threads) },
     maxBuffer: 64 * 1024 * 1024,
+    // the probe ends on its own (no process.exit): a worker that holds the process open fails the test here
+    timeout: 120_000,
   });
   return JSON.parse(stdout.trim().split('\n').pop()!) as Probe;
 }
