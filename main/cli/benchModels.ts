@@ -20,20 +20,23 @@ import { setMatMulMode, type MatMulMode } from '../../models/ops/matmul';
 import { installWasmBatchMatMul, uninstallWasmBatchMatMul, wasmBatchMatMulInstalled } from '../../models/ops/wasmBatchMatMul';
 import { installWasmIdentity, uninstallWasmIdentity, wasmIdentityInstalled } from '../../models/ops/wasmIdentity';
 import { installWasmLayerNorm, uninstallWasmLayerNorm, wasmLayerNormInstalled } from '../../models/ops/wasmLayerNorm';
+import { installWasmTranspose, uninstallWasmTranspose, wasmTransposeInstalled } from '../../models/ops/wasmTranspose';
 
 /**
  * What a timed step runs: 'explicit' is the engine's default; 'flags' is TF.js autodiff with transpose flags;
  * 'library-bmm' is the default with the wasm backend's own batched product instead of the lab's SIMD kernel;
  * 'library-identity' the default with the wasm backend's copying Identity instead of the copy-free one;
- * 'composite-layernorm' the default with LayerNorm as TF.js ops instead of the fused kernels.
+ * 'composite-layernorm' the default with LayerNorm as TF.js ops instead of the fused kernels;
+ * 'library-transpose' the default with the wasm backend's own Transpose instead of the SIMD one.
  */
-export type StepVariant = MatMulMode | 'library-bmm' | 'library-identity' | 'composite-layernorm';
+export type StepVariant = MatMulMode | 'library-bmm' | 'library-identity' | 'composite-layernorm' | 'library-transpose';
 
 /** The lab's wasm kernels that initBackend put in place (the variants take one out and put it back). */
 interface LabKernels {
   bmm: boolean;
   identity: boolean;
   layerNorm: boolean;
+  transpose: boolean;
 }
 
 async function enterVariant(v: StepVariant, wanted: LabKernels): Promise<void> {
@@ -44,6 +47,8 @@ async function enterVariant(v: StepVariant, wanted: LabKernels): Promise<void> {
   else if (wanted.identity) installWasmIdentity();
   if (v === 'composite-layernorm') uninstallWasmLayerNorm();
   else if (wanted.layerNorm) await installWasmLayerNorm();
+  if (v === 'library-transpose') uninstallWasmTranspose();
+  else if (wanted.transpose) await installWasmTranspose();
 }
 import { LoopState, closedLoopStep } from '../../models/training/closedLoop';
 import { resolveLoopConfig } from '../../models/training/config';
@@ -97,6 +102,8 @@ export interface BenchReport {
   identitySpeedup: number | null;
   /** wasm: step time with LayerNorm as TF.js ops ÷ with the fused kernels (models/ops/wasmLayerNorm.ts). */
   layerNormSpeedup: number | null;
+  /** wasm: step time with the library's Transpose ÷ with the SIMD one (models/ops/wasmTranspose.ts). */
+  transposeSpeedup: number | null;
   torch: { samplesPerS: number; stepMs: number; cpuMs: number | null; threads: number; version: string; peakRssBytes: number | null } | { error: string } | null;
   /** best TF.js samples/s ÷ PyTorch CPU samples/s (wall clock). */
   ratioToTorch: number | null;
@@ -149,7 +156,7 @@ async function candidateBackends(): Promise<string[]> {
  * alternate (A, B, A, B…) on one model, so drifting machine load hits every mode alike.
  */
 async function timeSteps(backend: string, presetName: string, steps: number, modes: StepVariant[]): Promise<BackendResult[]> {
-  const kernelWanted: LabKernels = { bmm: wasmBatchMatMulInstalled(), identity: wasmIdentityInstalled(), layerNorm: wasmLayerNormInstalled() };
+  const kernelWanted: LabKernels = { bmm: wasmBatchMatMulInstalled(), identity: wasmIdentityInstalled(), layerNorm: wasmLayerNormInstalled(), transpose: wasmTransposeInstalled() };
   const cfg = resolveConfig(presetName);
   const state = new LoopState(cfg, resolveLoopConfig(), 0);
   const n = cfg.batchSize;
@@ -273,6 +280,7 @@ export async function benchModels(opts: BenchOptions = {}): Promise<BenchReport>
   let batchedKernelSpeedup: number | null = null;
   let identitySpeedup: number | null = null;
   let layerNormSpeedup: number | null = null;
+  let transposeSpeedup: number | null = null;
   let profile: BenchReport['profile'] = null;
   // From the shapes alone: no tensor may be made before a backend is active.
   const params = countSpecs(encoderSpecs(cfg)) + countSpecs(decoderSpecs(cfg));
@@ -283,8 +291,8 @@ export async function benchModels(opts: BenchOptions = {}): Promise<BenchReport>
       continue;
     }
     // on wasm, also the same steps with TF.js's own matMul gradients (transpose flags), interleaved
-    const modes: StepVariant[] = b === 'wasm' && !opts.stepOnly ? ['explicit', 'library-bmm', 'library-identity', 'composite-layernorm', 'flags'] : ['explicit'];
-    const [r, libraryBmm, libraryIdentity, compositeLayerNorm, flags] = await timeSteps(b, presetName, steps, modes);
+    const modes: StepVariant[] = b === 'wasm' && !opts.stepOnly ? ['explicit', 'library-bmm', 'library-identity', 'composite-layernorm', 'library-transpose', 'flags'] : ['explicit'];
+    const [r, libraryBmm, libraryIdentity, compositeLayerNorm, libraryTranspose, flags] = await timeSteps(b, presetName, steps, modes);
     results.push(r);
     const threadText = r.threads === null ? '' : ` on ${r.threads} thread${r.threads === 1 ? '' : 's'}`;
     log(
@@ -304,6 +312,11 @@ export async function benchModels(opts: BenchOptions = {}): Promise<BenchReport>
       results.push(compositeLayerNorm);
       layerNormSpeedup = compositeLayerNorm.stepMs / r.stepMs;
       log(`  wasm with LayerNorm as TF.js ops: ${compositeLayerNorm.stepMs.toFixed(0)} ms/step → the fused LayerNorm makes the step ${layerNormSpeedup.toFixed(2)}× faster`);
+    }
+    if (libraryTranspose) {
+      results.push(libraryTranspose);
+      transposeSpeedup = libraryTranspose.stepMs / r.stepMs;
+      log(`  wasm with the library's Transpose: ${libraryTranspose.stepMs.toFixed(0)} ms/step → the SIMD transposes make the step ${transposeSpeedup.toFixed(2)}× faster`);
     }
     if (flags) {
       results.push(flags);
@@ -370,6 +383,7 @@ export async function benchModels(opts: BenchOptions = {}): Promise<BenchReport>
     batchedKernelSpeedup,
     identitySpeedup,
     layerNormSpeedup,
+    transposeSpeedup,
     torch,
     ratioToTorch,
     cpuRatioToTorch,

@@ -16,6 +16,7 @@ import type { BackendChoice, BackendName, BackendStatus, GpuAdapterInfo } from '
 import { installWasmBatchMatMul } from '../../models/ops/wasmBatchMatMul';
 import { installWasmIdentity } from '../../models/ops/wasmIdentity';
 import { installWasmLayerNorm } from '../../models/ops/wasmLayerNorm';
+import { installWasmTranspose } from '../../models/ops/wasmTranspose';
 import { activeWasmThreads, defaultWasmThreads, registerWasmBackend, threadsFromEnv, wasmThreadsFallback } from './wasmThreads';
 
 const nodeRequire = createRequire(import.meta.url);
@@ -274,11 +275,13 @@ async function activate(name: BackendName, opts: BackendOptions): Promise<void> 
   await tf.ready();
   // batched products: the library's wasm kernel is a scalar loop for them (models/ops/wasmBatchMatMul.ts); saved
   // gradient inputs: the library's Identity copies them (models/ops/wasmIdentity.ts); LayerNorm: one fused kernel
-  // each way instead of a dozen small ops (models/ops/wasmLayerNorm.ts)
+  // each way instead of a dozen small ops (models/ops/wasmLayerNorm.ts); transposes: the package moves one float at
+  // a time (models/ops/wasmTranspose.ts)
   if (name === 'wasm') {
     await installWasmBatchMatMul();
     installWasmIdentity();
     await installWasmLayerNorm();
+    await installWasmTranspose();
     const why = wasmThreadsFallback();
     if (why) process.stderr.write(`wasm: the threaded build did not start (${why}); running on one thread\n`);
   }

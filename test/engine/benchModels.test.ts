@@ -7,7 +7,7 @@ describe('bench models', () => {
   it('reports the wasm step with its variants, the one-thread child, the profile, memory and the reference', async () => {
     const r = await benchModels({ backend: 'wasm', preset: 'tiny', steps: 1, json: true, profile: true, threads: 2 });
     const variants = r.results.map((x) => x.matmul);
-    expect(variants).toEqual(['explicit', 'library-bmm', 'library-identity', 'composite-layernorm', 'flags']);
+    expect(variants).toEqual(['explicit', 'library-bmm', 'library-identity', 'composite-layernorm', 'library-transpose', 'flags']);
     for (const x of r.results) {
       expect(x.finite).toBe(true);
       expect(x.stepMs).toBeGreaterThan(0);
@@ -16,7 +16,8 @@ describe('bench models', () => {
     expect(r.batchedKernelSpeedup).toBeCloseTo(r.results[1].stepMs / r.results[0].stepMs, 10);
     expect(r.identitySpeedup).toBeCloseTo(r.results[2].stepMs / r.results[0].stepMs, 10);
     expect(r.layerNormSpeedup).toBeCloseTo(r.results[3].stepMs / r.results[0].stepMs, 10);
-    expect(r.customGradSpeedup).toBeCloseTo(r.results[4].stepMs / r.results[0].stepMs, 10);
+    expect(r.transposeSpeedup).toBeCloseTo(r.results[4].stepMs / r.results[0].stepMs, 10);
+    expect(r.customGradSpeedup).toBeCloseTo(r.results[5].stepMs / r.results[0].stepMs, 10);
     // threads are fixed per process: one thread is timed by a child process of the same run
     expect(r.singleThread && 'stepMs' in r.singleThread ? r.singleThread.stepMs : -1).toBeGreaterThan(0);
     expect(r.threadSpeedup).toBeGreaterThan(0);
