@@ -24,7 +24,7 @@ afterAll(() => {
 });
 
 describe('memory across tasks', () => {
-  it('holds no more tensors at any task end after the first, and no more memory at the fourth than at the second', async () => {
+  it('holds no more tensors at any task end after the first, and its memory does not grow with every task', async () => {
     const root = tempRoot('growth');
     roots.push(root);
     const before = liveTensors();
@@ -39,15 +39,17 @@ describe('memory across tasks', () => {
     expect(tensors.every((n) => Number.isInteger(n) && n > 0)).toBe(true);
     // the memory of old classes lives on the host (typed arrays): a task adds classes, not tensors
     expect(new Set(tensors.slice(1)).size, `tensors at task ends: ${tensors.join(', ')}`).toBe(1);
-    // Tasks 2 and 4 run the same code; the last also scores the frozen encoder's paper protocol and still holds that
-    // while its record is built (+12.6 MB once in the full suite), so it is not compared.
-    // Live JS heap and ArrayBuffers after a collection wandered within 4.5 MB here; a leak of 5 MB of floats per
-    // task, put in by hand, failed (2026-12-07).
+    // A leak grows memory at every task; the readings also wander (transient task-end data still live, other work
+    // in flight), by up to 12.6 MB between two tasks in the full suite, but never upward at every task. So the test
+    // asks that at least one of the steps task 2 → 3 → 4 → 5 grows by less than a bound. Measured here (2026-12-07):
+    // heap steps within −1.6…+12.6 MB, the smallest of three at most 1.3 MB; a leak of 5 MB of floats per task, put
+    // in by hand, gave steps of 3.1 to 13.4 MB in two runs and failed both.
     const mb = (xs: number[]) => xs.map((b) => (b / MB).toFixed(1)).join(', ');
+    const smallestStep = (xs: number[]) => Math.min(...xs.slice(2).map((x, i) => x - xs[i + 1]));
     expect(heap.every((n) => Number.isFinite(n) && n > 0)).toBe(true);
-    expect(heap[3] - heap[1], `JS heap at task ends (MB): ${mb(heap)}`).toBeLessThan(8 * MB);
-    // resident memory, wasm heap and native buffers included: ~4 MB/task of allocator noise here; allow 32 MB
-    expect(rss[3] - rss[1], `RSS at task ends (MB): ${mb(rss)}`).toBeLessThan(32 * MB);
+    expect(smallestStep(heap), `JS heap and ArrayBuffers at task ends (MB): ${mb(heap)}`).toBeLessThan(2 * MB);
+    // resident memory, wasm heap and native buffers included: about 4 MB per task of allocator growth here
+    expect(smallestStep(rss), `RSS at task ends (MB): ${mb(rss)}`).toBeLessThan(8 * MB);
     runner.dispose();
     expect(liveTensors()).toBe(before);
   }, 600_000);
