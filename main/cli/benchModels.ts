@@ -44,7 +44,7 @@ async function enterVariant(v: StepVariant, wanted: LabKernels): Promise<void> {
   if (v === 'library-bmm') uninstallWasmBatchMatMul();
   else if (wanted.bmm) await installWasmBatchMatMul();
   if (v === 'library-identity') uninstallWasmIdentity();
-  else if (wanted.identity) installWasmIdentity();
+  else if (wanted.identity) await installWasmIdentity();
   if (v === 'composite-layernorm') uninstallWasmLayerNorm();
   else if (wanted.layerNorm) await installWasmLayerNorm();
   if (v === 'library-transpose') uninstallWasmTranspose();

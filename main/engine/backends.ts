@@ -279,7 +279,7 @@ async function activate(name: BackendName, opts: BackendOptions): Promise<void> 
   // a time (models/ops/wasmTranspose.ts)
   if (name === 'wasm') {
     await installWasmBatchMatMul();
-    installWasmIdentity();
+    await installWasmIdentity();
     await installWasmLayerNorm();
     await installWasmTranspose();
     const why = wasmThreadsFallback();

@@ -12,7 +12,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { batchMatMulWat } from './batchMatMul.wat';
-import { compileWat, instanceFor, isShared, offsetOf, wasmHeapBackend, type HeapBackend, type WatSource } from './wasmHeap';
+import { compileForWasmHeap, instanceFor, offsetOf, type HeapBackend, type WatSource } from './wasmHeap';
+import { KernelOverride } from './wasmOverride';
 
 interface KernelExports {
   bmm(a: number, b: number, c: number, batch: number, m: number, k: number, n: number, aBatch: number, aRow: number, aCol: number, bBatch: number): void;
@@ -20,12 +21,6 @@ interface KernelExports {
 }
 
 const SOURCE: WatSource = { name: 'batchMatMul', text: batchMatMulWat };
-let original: tf.KernelConfig | null = null;
-
-/** The kernel compiled for a shared or a plain heap (wabt, once per kind). */
-export function compileBatchMatMul(sharedMemory: boolean): Promise<object> {
-  return compileWat(SOURCE, sharedMemory);
-}
 
 interface Attrs {
   transposeA: boolean;
@@ -44,7 +39,7 @@ function batchMatMul(args: { inputs: tf.NamedTensorInfoMap; backend: unknown; at
   const kernel = supported ? instanceFor<KernelExports>(SOURCE, backend) : null;
   const batched = Math.max(batchA, batchB) > 1 || transposeA || transposeB;
   if (!kernel || !batched || (batchA !== batchB && batchA !== 1 && batchB !== 1)) {
-    return original!.kernelFunc(args as Parameters<tf.KernelFunc>[0]) as tf.TensorInfo;
+    return override.fallback(args);
   }
   const m = transposeA ? as3[2] : as3[1];
   const k = transposeA ? as3[1] : as3[2];
@@ -79,35 +74,22 @@ function batchMatMul(args: { inputs: tf.NamedTensorInfoMap; backend: unknown; at
   return out;
 }
 
+const override = new KernelOverride('BatchMatMul', batchMatMul as tf.KernelFunc, () => compileForWasmHeap(SOURCE));
+
 /**
  * Puts the SIMD kernel in front of the wasm backend's BatchMatMul (call once the backend is active; idempotent).
  * Returns false, changing nothing, where the kernel cannot run (no wasm backend, no SIMD).
  */
-export async function installWasmBatchMatMul(): Promise<boolean> {
-  if (original) return true;
-  const heap = wasmHeapBackend();
-  const config = tf.getKernel('BatchMatMul', 'wasm');
-  if (!heap || !config) return false;
-  try {
-    await compileBatchMatMul(isShared(heap.memory));
-  } catch {
-    return false; // e.g. a runtime without wasm SIMD: the library's kernel stays
-  }
-  original = config;
-  tf.unregisterKernel('BatchMatMul', 'wasm');
-  tf.registerKernel({ kernelName: 'BatchMatMul', backendName: 'wasm', kernelFunc: batchMatMul as tf.KernelFunc });
-  return true;
+export function installWasmBatchMatMul(): Promise<boolean> {
+  return override.install();
 }
 
 /** Restores the library's kernel (for the benchmark's before/after and for tests). */
 export function uninstallWasmBatchMatMul(): void {
-  if (!original) return;
-  tf.unregisterKernel('BatchMatMul', 'wasm');
-  tf.registerKernel(original);
-  original = null;
+  override.uninstall();
 }
 
 /** True while the SIMD kernel is in front of the library's. */
 export function wasmBatchMatMulInstalled(): boolean {
-  return original !== null;
+  return override.installed;
 }

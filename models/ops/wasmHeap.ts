@@ -68,6 +68,18 @@ export function wasmHeapBackend(): { backend: HeapBackend; memory: object } | nu
   return backend && memory ? { backend, memory } : null;
 }
 
+/** Compiles `src` for the wasm backend's heap; false where there is none or it cannot compile (no SIMD). */
+export async function compileForWasmHeap(src: WatSource): Promise<boolean> {
+  const heap = wasmHeapBackend();
+  if (!heap) return false;
+  try {
+    await compileWat(src, isShared(heap.memory));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** The exports of `src` instantiated on this backend's heap; null before compileWat succeeded for its kind. */
 export function instanceFor<T>(src: WatSource, backend: HeapBackend): T | null {
   const memory = heapOf(backend);

@@ -9,42 +9,36 @@
  * buffer when its last tensor goes.
  */
 import * as tf from '@tensorflow/tfjs';
+import { KernelOverride } from './wasmOverride';
 
 interface RefCountingBackend {
   incRef(dataId: object): void;
 }
 
-let original: tf.KernelConfig | null = null;
-
 function identity(args: { inputs: tf.NamedTensorInfoMap; backend: unknown }): tf.TensorInfo {
   const { x } = args.inputs as { x: tf.TensorInfo };
   // strings live off the heap and the library's kernel rebuilds them; keep its path for them
-  if (x.dtype === 'string') return original!.kernelFunc(args as Parameters<tf.KernelFunc>[0]) as tf.TensorInfo;
+  if (x.dtype === 'string') return override.fallback(args);
   (args.backend as RefCountingBackend).incRef(x.dataId);
   return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
 }
 
-/** Puts the copy-free Identity in front of the wasm backend's (idempotent). False, changing nothing, without wasm. */
-export function installWasmIdentity(): boolean {
-  if (original) return true;
+const override = new KernelOverride('Identity', identity as tf.KernelFunc, () => {
   const backend = tf.findBackend('wasm') as unknown as Partial<RefCountingBackend> | null;
-  const config = tf.getKernel('Identity', 'wasm');
-  if (!backend || typeof backend.incRef !== 'function' || !config) return false;
-  original = config;
-  tf.unregisterKernel('Identity', 'wasm');
-  tf.registerKernel({ kernelName: 'Identity', backendName: 'wasm', kernelFunc: identity as tf.KernelFunc });
-  return true;
+  return !!backend && typeof backend.incRef === 'function';
+});
+
+/** Puts the copy-free Identity in front of the wasm backend's (idempotent). False, changing nothing, without wasm. */
+export function installWasmIdentity(): Promise<boolean> {
+  return override.install();
 }
 
 /** Restores the library's copying Identity (for the benchmark's before/after and for tests). */
 export function uninstallWasmIdentity(): void {
-  if (!original) return;
-  tf.unregisterKernel('Identity', 'wasm');
-  tf.registerKernel(original);
-  original = null;
+  override.uninstall();
 }
 
 /** True while the copy-free Identity is in front of the library's. */
 export function wasmIdentityInstalled(): boolean {
-  return original !== null;
+  return override.installed;
 }

@@ -11,7 +11,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { layerNormWat } from './layerNorm.wat';
-import { compileWat, instanceFor, isShared, offsetOf, wasmHeapBackend, type HeapBackend, type WatSource } from './wasmHeap';
+import { compileForWasmHeap, instanceFor, offsetOf, type HeapBackend, type WatSource } from './wasmHeap';
 
 export const LAYER_NORM_KERNEL = 'CrateLayerNorm';
 export const LAYER_NORM_GRAD_KERNEL = 'CrateLayerNormGrad';
@@ -70,13 +70,8 @@ function backwardKernel(args: { inputs: tf.NamedTensorInfoMap; backend: unknown;
  */
 export async function installWasmLayerNorm(): Promise<boolean> {
   if (wasmLayerNormInstalled()) return true;
-  const heap = wasmHeapBackend();
-  if (!heap) return false;
-  try {
-    await compileWat(SOURCE, isShared(heap.memory));
-  } catch {
-    return false; // e.g. a runtime without wasm SIMD: the composite LayerNorm stays
-  }
+  // e.g. a runtime without wasm SIMD: the composite LayerNorm stays
+  if (!(await compileForWasmHeap(SOURCE))) return false;
   tf.registerKernel({ kernelName: LAYER_NORM_KERNEL, backendName: 'wasm', kernelFunc: forwardKernel as unknown as tf.KernelFunc });
   tf.registerKernel({ kernelName: LAYER_NORM_GRAD_KERNEL, backendName: 'wasm', kernelFunc: backwardKernel as unknown as tf.KernelFunc });
   return true;

@@ -10,7 +10,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { transposeWat } from './transpose.wat';
-import { compileWat, instanceFor, isShared, offsetOf, wasmHeapBackend, type HeapBackend, type WatSource } from './wasmHeap';
+import { compileForWasmHeap, instanceFor, offsetOf, type HeapBackend, type WatSource } from './wasmHeap';
+import { KernelOverride } from './wasmOverride';
 
 interface KernelExports {
   transpose2d(src: number, dst: number, batch: number, rows: number, cols: number): void;
@@ -18,7 +19,6 @@ interface KernelExports {
 }
 
 const SOURCE: WatSource = { name: 'transpose', text: transposeWat };
-let original: tf.KernelConfig | null = null;
 
 const same = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((v, i) => v === b[i]);
 
@@ -36,7 +36,7 @@ function transpose(args: { inputs: tf.NamedTensorInfoMap; backend: unknown; attr
   const backend = args.backend as HeapBackend;
   const p = x.dtype === 'float32' ? plan(x.shape, perm) : null;
   const kernel = p ? instanceFor<KernelExports>(SOURCE, backend) : null;
-  if (!p || !kernel) return original!.kernelFunc(args as Parameters<tf.KernelFunc>[0]) as tf.TensorInfo;
+  if (!p || !kernel) return override.fallback(args);
   const out = backend.makeOutput(perm.map((i) => x.shape[i]), 'float32');
   const [batch, rows, cols, elem] = p;
   if (batch * rows * cols * elem === 0) return out;
@@ -45,34 +45,21 @@ function transpose(args: { inputs: tf.NamedTensorInfoMap; backend: unknown; attr
   return out;
 }
 
+const override = new KernelOverride('Transpose', transpose as tf.KernelFunc, () => compileForWasmHeap(SOURCE));
+
 /**
  * Puts the SIMD transposes in front of the wasm backend's Transpose (call once the backend is active; idempotent).
  * Returns false, changing nothing, where they cannot run (no wasm backend, no SIMD).
  */
-export async function installWasmTranspose(): Promise<boolean> {
-  if (original) return true;
-  const heap = wasmHeapBackend();
-  const config = tf.getKernel('Transpose', 'wasm');
-  if (!heap || !config) return false;
-  try {
-    await compileWat(SOURCE, isShared(heap.memory));
-  } catch {
-    return false;
-  }
-  original = config;
-  tf.unregisterKernel('Transpose', 'wasm');
-  tf.registerKernel({ kernelName: 'Transpose', backendName: 'wasm', kernelFunc: transpose as tf.KernelFunc });
-  return true;
+export function installWasmTranspose(): Promise<boolean> {
+  return override.install();
 }
 
 /** Restores the package's kernel (for the benchmark's before/after and for tests). */
 export function uninstallWasmTranspose(): void {
-  if (!original) return;
-  tf.unregisterKernel('Transpose', 'wasm');
-  tf.registerKernel(original);
-  original = null;
+  override.uninstall();
 }
 
 export function wasmTransposeInstalled(): boolean {
-  return original !== null;
+  return override.installed;
 }

@@ -29,8 +29,8 @@ describe('copy-free Identity on wasm', () => {
   beforeAll(async () => {
     await initBackend('wasm');
   });
-  afterAll(() => {
-    installWasmIdentity(); // leave the engine's default in place for later files in this process
+  afterAll(async () => {
+    await installWasmIdentity(); // leave the engine's default in place for later files in this process
   });
 
   it('is in front of the library kernel once the engine initialised wasm', () => {
@@ -64,7 +64,7 @@ describe('copy-free Identity on wasm', () => {
     uninstallWasmIdentity();
     expect(wasmIdentityInstalled()).toBe(false);
     const copied = await seededSteps();
-    expect(installWasmIdentity()).toBe(true);
+    expect(await installWasmIdentity()).toBe(true);
     expect(shared.T.every(Number.isFinite)).toBe(true);
     expect(shared.T).toEqual(copied.T);
     expect(shared.weights.length).toBe(copied.weights.length);
