@@ -333,6 +333,8 @@ export interface ProgressEvent {
   lossDecoder: number;
   T: number;
   samplesPerSec: number;
+  /** seconds until the run ends: the rest of the curriculum, every task end and the last task's baselines, from each
+   *  phase's measured cost per row (main/engine/runner/eta.ts); null before a step was timed */
   etaSec: number | null;
   backend: string;
   adapter: string | null;
@@ -404,6 +406,8 @@ export interface ActivityEvent {
   detail: string;
   /** 0–1 where the engine can tell, else null */
   fraction: number | null;
+  /** seconds until the run ends (as ProgressEvent.etaSec), where the engine can tell */
+  etaSec?: number | null;
 }
 
 export interface EngineEvent {

@@ -195,7 +195,8 @@ class ProgressBar {
     this.last = Date.now();
     const width = 24;
     const bar = e.fraction === null ? '' : ` [${'#'.repeat(Math.round(e.fraction * width))}${'.'.repeat(width - Math.round(e.fraction * width))}] ${Math.round(e.fraction * 100)}%`;
-    const line = `${e.activity}: ${e.detail}${bar}`;
+    const eta = typeof e.etaSec === 'number' ? `  eta ${Math.round(e.etaSec)}s` : '';
+    const line = `${e.activity}: ${e.detail}${bar}${eta}`;
     process.stderr.write(`\r${line.slice(0, (process.stderr.columns ?? 120) - 1)}\x1b[K`);
     this.shown = true;
   }

@@ -172,6 +172,13 @@ describe('LabService', () => {
     const fr = rerun.map((a) => a.fraction!);
     expect(fr).toEqual([...fr].sort((a, b) => a - b));
     expect(fr[fr.length - 1]).toBeGreaterThan(0.5);
+    // with how long the run has left (the re-run is the end of it), falling as it goes
+    const etas = rerun.map((a) => a.etaSec).filter((v): v is number => typeof v === 'number');
+    expect(etas.length).toBeGreaterThanOrEqual(2);
+    expect(etas[etas.length - 1]).toBeLessThan(etas[0]);
+    // and every step after the first reports one
+    const steps = events.filter((e): e is Extract<LabEvent, { type: 'progress' }> => e.type === 'progress' && e.runId === id);
+    expect(steps.slice(1).every((e) => typeof e.etaSec === 'number' && e.etaSec >= 0)).toBe(true);
     expect(acts[acts.length - 1].activity).toBeNull(); // and the activity ends with the task
   }, 180_000);
 

@@ -4,6 +4,7 @@ import type { BatchOrder } from './batch';
 import type { RunControl } from './control';
 import type { DecoderPhase } from './decoderPhase';
 import type { DriftInputs } from './driftCompensation';
+import type { RunClock } from './eta';
 import type { RunLog } from './runLog';
 import type { LearnerState, RunnerDeps } from './state';
 
@@ -14,8 +15,10 @@ export interface RunContext {
   readonly control: RunControl;
   readonly order: BatchOrder;
   readonly decoder: DecoderPhase;
+  /** step, task-end and task-start timings of this run (the no-memory re-run is given its parent's): the ETA */
+  clock: RunClock;
   /** set on the no-memory baseline's sub-run: where it is, for the parent's activity events */
-  onStep: ((task: number, taskStep: number, taskSteps: number) => void) | null;
+  onStep: ((task: number, taskStep: number, taskSteps: number, etaSec: number | null) => void) | null;
 }
 
 /** The drift-compensation inputs of the current task. */

@@ -13,6 +13,7 @@ import { BatchOrder } from './batch';
 import type { RunContext } from './context';
 import { RunControl } from './control';
 import { DecoderPhase } from './decoderPhase';
+import { RunClock } from './eta';
 import { restoreCheckpoint, writeCheckpoint } from './persistence';
 import { RunLog } from './runLog';
 import { startTask } from './startTask';
@@ -42,7 +43,7 @@ export class CurriculumRunner {
       where: () => ({ task: s.pos.task, step: s.pos.step, time: s.elapsed, tasksTotal: s.tasks.length }),
     });
     this.control = new RunControl(d.run.request.autonomous ?? true, () => this.out.status === 'running', () => s.task !== null);
-    this.ctx = { d, s, out: this.out, control: this.control, order: new BatchOrder(d.run.seed), decoder: new DecoderPhase(), onStep: null };
+    this.ctx = { d, s, out: this.out, control: this.control, order: new BatchOrder(d.run.seed), decoder: new DecoderPhase(), clock: new RunClock(), onStep: null };
   }
 
   /** Start (or continue) in the background; the promise settles when the run ends. */
@@ -67,7 +68,11 @@ export class CurriculumRunner {
           if (await this.waitForNewClasses()) continue;
           break;
         }
-        if (s.pos.phase === 'start') await startTask(this.ctx);
+        if (s.pos.phase === 'start') {
+          const t0 = performance.now();
+          await startTask(this.ctx);
+          this.ctx.clock.observeTaskStart((performance.now() - t0) / 1000);
+        }
         else if (s.pos.phase === 'finalize') await endTask(this.ctx, this.judge, (deps) => new CurriculumRunner(deps));
         else await trainStep(this.ctx, this.timer); // warm-up, closed loop or decoder phase, one step
       }
@@ -197,6 +202,13 @@ export class CurriculumRunner {
   }
   get onStep(): RunContext['onStep'] {
     return this.ctx.onStep;
+  }
+  /** the timings behind the ETA (eta.ts): the no-memory re-run is given its parent's, so it is right from its first step */
+  set clock(c: RunClock) {
+    this.ctx.clock = c;
+  }
+  get clock(): RunClock {
+    return this.ctx.clock;
   }
 
   dispose(): void {

@@ -40,8 +40,8 @@ export class RunLog {
     this.emit({ type: 'log', runId: this.d.runId, level, message, time: new Date().toISOString() });
   }
 
-  activity(activity: ActivityEvent['activity'], detail = '', fraction: number | null = null): void {
-    this.emit({ type: 'activity', runId: this.d.runId, activity, detail, fraction });
+  activity(activity: ActivityEvent['activity'], detail = '', fraction: number | null = null, etaSec: number | null = null): void {
+    this.emit({ type: 'activity', runId: this.d.runId, activity, detail, fraction, ...(etaSec !== null ? { etaSec } : {}) });
   }
 
   knowledge(event: KnowledgeEvent['event'], message: string): void {

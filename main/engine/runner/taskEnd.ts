@@ -12,6 +12,7 @@ import { extendFrozenEncoder, finalBaselines, frozenEncoderScores, keepBranchPoi
 import { driftInputs, type RunContext } from './context';
 import { compensateDrift } from './driftCompensation';
 import { probeMemory } from './memoryProbe';
+import { etaOf } from './runEta';
 import { writeCheckpoint } from './persistence';
 import { gatherRows, pick } from './rows';
 import type { EngineTaskRecord, RunnerDeps } from './state';
@@ -27,7 +28,7 @@ export async function endTask(ctx: RunContext, judge: FidelityJudge, makeSubRun:
   const r = d.recipe;
   const F = d.model.featureDim;
   const tStart = performance.now();
-  out.activity('evaluating', `task ${s.pos.task + 1}: memory of ${t.classes.map((c) => d.data.classNames[c]).join(', ')}, evaluation on every class seen`);
+  out.activity('evaluating', `task ${s.pos.task + 1}: memory of ${t.classes.map((c) => d.data.classNames[c]).join(', ')}, evaluation on every class seen`, null, etaOf(ctx));
 
   // the new images under the encoder as it is now: drift probes (f) and the new classes' memory below
   const zNew = await d.model.encode(t.data.x, t.data.n);
@@ -70,7 +71,9 @@ export async function endTask(ctx: RunContext, judge: FidelityJudge, makeSubRun:
   // does the loop close? (the baselines' in-process re-runs skip it: nobody reads their records)
   const fidelity = d.persist ? await judge.measure({ data: d.data, model: d.model, memory: s.memory, rank: r.subspaceRank }, test, t.seen, ev.zTest, ev.classifier) : null;
   if (s.frozen) Object.assign(baselines, await frozenEncoderScores({ frozen: s.frozen, data: d.data, recipe: r, featureDim: F, history: s.history }, test, t.seen, t.classes, isLast));
-  if (isLast && r.baselines && d.persist) Object.assign(baselines, await finalBaselines(ctx, makeSubRun));
+  // the task end's own cost (not the baselines) is what the ETA expects of the later ones
+  ctx.clock.observeTaskEnd(t.seen.length, (performance.now() - tStart) / 1000);
+  if (isLast && r.baselines && d.persist) Object.assign(baselines, await finalBaselines(ctx, makeSubRun, etaOf(ctx)));
 
   const record: EngineTaskRecord = {
     kind: 'task',

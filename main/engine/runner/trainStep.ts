@@ -6,8 +6,10 @@ import type { StepStats } from '../loopModel';
 import { imageBatch } from './batch';
 import { closedLoopStep } from './closedLoop';
 import { driftInputs, type RunContext } from './context';
+import { stepRows, type StepPhase } from './eta';
 import { restoreCheckpoint, writeCheckpoint } from './persistence';
 import type { PreparedStep, StepInputs } from './phaseStep';
+import { etaOf, memoryRowsPerClass } from './runEta';
 import { batchesPerEpoch, batchOf, movePhase, nextPhase, phaseEpochs, taskSteps } from './schedule';
 import { RunFailure } from './state';
 import { warmupStep } from './warmup';
@@ -16,7 +18,7 @@ const MAX_DIVERGENCE_TRIES = 3;
 
 const finite = (s: StepStats) => [s.T, s.lossEncoder, s.lossDecoder].every(Number.isFinite);
 
-/** The mean time of the last 20 steps (samples/s and the ETA of the progress events). */
+/** The mean time of the last 20 steps (the progress events' samples/s). */
 export class StepTimer {
   private times: number[] = [];
   add(dt: number): number {
@@ -44,6 +46,8 @@ export async function trainStep(ctx: RunContext, timer: StepTimer): Promise<void
   }
 
   // 1. the batch: a permutation per (task, phase, epoch) from the run seed, so a resumed run draws the same batches
+  const w0 = performance.now(); // the step's turn, batch to bookkeeping, is what the ETA counts
+  const phase = s.pos.phase as StepPhase;
   const idx = ctx.order.indices(s.pos, t.data.n, batchOf(r, s.pos.phase, t.data.n));
   const inputs: StepInputs = { model: d.model, recipe: r, seed: d.run.seed, pos: s.pos, task: t, memory: s.memory, later, idx, batch: imageBatch(t, idx, d.model.imageSize) };
   let step: PreparedStep;
@@ -88,11 +92,14 @@ export async function trainStep(ctx: RunContext, timer: StepTimer): Promise<void
     out.metric(rec);
   }
   const steps = taskSteps(r, later, t.data.n);
-  ctx.onStep?.(pos.task, pos.taskStep, steps);
+  const shape = { n: t.data.n, newClasses: t.classes.length, oldClasses: t.seen.length - t.classes.length, later };
+  ctx.clock.observeStep(phase, stepRows(r, phase, shape, memoryRowsPerClass(ctx)), (performance.now() - w0) / 1000);
+  const etaSec = etaOf(ctx);
+  ctx.onStep?.(pos.task, pos.taskStep, steps, etaSec);
   out.emit({
     type: 'progress', runId: d.run.id, status: out.status, task: pos.task, tasksTotal: s.tasks.length,
     step: pos.step, taskStep: pos.taskStep, taskSteps: steps, lossEncoder: stats.lossEncoder, lossDecoder: stats.lossDecoder,
-    T: stats.T, samplesPerSec, etaSec: Math.max(0, steps - pos.taskStep) * meanDt + (s.tasks.length - pos.task - 1) * steps * meanDt,
+    T: stats.T, samplesPerSec, etaSec,
     backend: d.backend.name, adapter: d.backend.adapter, phase: pos.phase as TrainPhase,
   });
   if (pos.step % r.checkpointEvery === 0) await writeCheckpoint(ctx);

@@ -56,9 +56,10 @@ export function StatusLine({ system }: { system: SystemInfo | null }): React.JSX
           <Field label="T" value={fmtNum(p?.T)} title="closed-loop rate-reduction objective, nats" />
         </>
       )}
-      {/* the last step's speed and ETA say nothing about the work between steps */}
+      {/* the last step's speed says nothing about the work between steps; the ETA does cover it (the engine sends one
+          with each activity where it can: the task ends and the baselines are in its schedule) */}
       <Field label="Samples/s" value={p && !activity ? fmtNum(p.samplesPerSec, 0) : '—'} />
-      <Field label="ETA" value={activity ? '—' : fmtDuration(p?.etaSec)} />
+      <Field label="ETA" value={activity ? fmtDuration(activity.etaSec ?? null) : fmtDuration(p?.etaSec)} title="until the run ends, task ends and baselines included" />
       <Field label="Backend" value={backend} />
       <Field label="GPU" value={adapter ?? 'none'} title={adapter ?? 'No WebGPU adapter in use'} />
       {statusMessage && <span className="status-msg" title={statusMessage}>{statusMessage}</span>}
