@@ -17,6 +17,7 @@ import { createRun, openRun, type SessionDeps } from '../engine/session';
 import { UnreadableCheckpointsError, UsageError } from '../engine/sessionErrors';
 import { memberStatus } from '../engine/sweep';
 import { groupRuns } from '../store/runGroups';
+import { fmtDuration } from '../../renderer/src/lib/format';
 import { RunIndex } from '../store/runIndex';
 import { readMetrics, readRunJson, runDirOf } from '../store/runFiles';
 import { defaultSweepId, isValidSweepId, listSweeps, newSweep, parseSeeds, readSweep, type SweepJson } from '../store/sweepFiles';
@@ -184,9 +185,9 @@ class ProgressBar {
     const frac = e.taskSteps > 0 ? Math.min(1, e.taskStep / e.taskSteps) : 0;
     const width = 24;
     const fill = Math.round(frac * width);
-    const eta = e.etaSec !== null ? `${Math.round(e.etaSec)}s` : '?';
+    const eta = e.etaSec !== null ? fmtDuration(e.etaSec) : '?';
     const line = `task ${e.task + 1}/${e.tasksTotal} [${'#'.repeat(fill)}${'.'.repeat(width - fill)}] ${e.taskStep}/${e.taskSteps}  T ${e.T.toFixed(2)}  ${Math.round(e.samplesPerSec)} img/s  eta ${eta}`;
-    process.stderr.write(`\r${line.slice(0, (process.stderr.columns ?? 120) - 1)}\x1b[K`);
+    process.stderr.write(`\r${line.slice(0, (process.stderr.columns || 120) - 1)}\x1b[K`);
     this.shown = true;
   }
   /** Between steps: what the engine does (a task end's evaluation, the last task's baselines), with a bar where it knows how far it is. */
@@ -195,9 +196,9 @@ class ProgressBar {
     this.last = Date.now();
     const width = 24;
     const bar = e.fraction === null ? '' : ` [${'#'.repeat(Math.round(e.fraction * width))}${'.'.repeat(width - Math.round(e.fraction * width))}] ${Math.round(e.fraction * 100)}%`;
-    const eta = typeof e.etaSec === 'number' ? `  eta ${Math.round(e.etaSec)}s` : '';
+    const eta = typeof e.etaSec === 'number' ? `  eta ${fmtDuration(e.etaSec)}` : '';
     const line = `${e.activity}: ${e.detail}${bar}${eta}`;
-    process.stderr.write(`\r${line.slice(0, (process.stderr.columns ?? 120) - 1)}\x1b[K`);
+    process.stderr.write(`\r${line.slice(0, (process.stderr.columns || 120) - 1)}\x1b[K`);
     this.shown = true;
   }
   clear(): void {
