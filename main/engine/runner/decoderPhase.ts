@@ -35,8 +35,10 @@ export class DecoderPhase {
         { z: mem.z, labels: Int32Array.from(mem.labels, (c) => local.get(c)!), m: mem.m, newClasses: t.classes.map((c) => local.get(c)!), anchorWeight: 0, anchorTarget: null },
         t.xMem,
       );
+      pos.memoryRefreshed = true;
     }
-    pos.memoryRefreshed = true;
+    // with nothing replayed (the first task, a run without memory) there is nothing to refresh here: the task end
+    // compensates the drift from the new images, as without the decoder phase
   }
 
   /** `rate`: the decoder's learning rate now (recipe decoderLr × the run's divergence scale). */
