@@ -4,7 +4,7 @@
  * end), with noise: the estimate must follow the true remaining time where "steps left × the last steps' mean" did not.
  */
 import { describe, expect, it } from 'vitest';
-import { noMemoryRecipe } from '../../main/engine/runner/baselines';
+import { noMemoryRecipe } from '../../main/engine/runner/baselinePlan';
 import { phaseSteps, remainingSeconds, RunClock, stepRows, type PlanPosition, type RunPlan, type StepPhase, type TaskShape } from '../../main/engine/runner/eta';
 import { batchesPerEpoch, nextPhase } from '../../main/engine/runner/schedule';
 import type { Phase } from '../../main/engine/runner/state';

@@ -13,20 +13,14 @@ import { hashSeed } from '../rng';
 import { StreamingLda } from '../streamingLda';
 import { fitNearestSubspace, fitNearestSubspaceLarge, type SubspaceModel } from '../subspaceAdapter';
 import type { RunContext } from './context';
+import { keepsBaselines, noMemoryRecipe } from './baselinePlan';
 import type { RunControl } from './control';
 import type { RunClock } from './eta';
+import { etaOf } from './runEta';
 import { gatherRows, indicesOf, pick, restrict } from './rows';
 import type { EngineTaskRecord, FrozenEncoder, LearnerState, RunnerDeps, TaskWork } from './state';
 
 type MemoryOptions = Parameters<MemoryBank['addClass']>[3];
-
-/** Whether this run keeps the frozen-encoder and no-memory baselines (not for their own re-runs, nor without memory). */
-export const keepsBaselines = (d: RunnerDeps): boolean => d.recipe.baselines && d.persist && !d.recipe.noMemory;
-
-/** The no-memory baseline's recipe: nothing replayed, no baselines of its own, the loop's epochs scaled by baselineEpochScale. */
-export function noMemoryRecipe(r: Recipe): Recipe {
-  return { ...r, noMemory: true, baselines: false, epochs: Math.max(1, Math.round(r.epochs * r.baselineEpochScale)), warmupEpochs: Math.round(r.warmupEpochs * r.baselineEpochScale) };
-}
 
 /** At a task end: the frozen encoder (taken after the first task) adds the task's classes to its memory and LDA. */
 export async function extendFrozenEncoder(ctx: RunContext, t: TaskWork, memOpts: MemoryOptions): Promise<void> {
@@ -107,11 +101,8 @@ export interface SubRun {
   start(): Promise<void>;
 }
 
-/**
- * Baselines in the same run and split: raw pixels, a random encoder (both with no learning), no-memory continuation.
- * `eta`: seconds the run has left as the baselines start (their activity events carry it).
- */
-export async function finalBaselines(ctx: RunContext, makeSubRun: (deps: RunnerDeps) => SubRun, eta: number | null = null): Promise<Record<string, number>> {
+/** Baselines in the same run and split: raw pixels, a random encoder (both with no learning), no-memory continuation. */
+export async function finalBaselines(ctx: RunContext, makeSubRun: (deps: RunnerDeps) => SubRun): Promise<Record<string, number>> {
   const { d, s, out: log, control } = ctx;
   const out: Record<string, number> = {};
   const r = d.recipe;
@@ -133,14 +124,14 @@ export async function finalBaselines(ctx: RunContext, makeSubRun: (deps: RunnerD
   // raw-pixel nearest subspace: each class is fitted on its own, so one fit per class serves every task prefix
   await control.pausePoint(log);
   log.log('info', 'baseline: raw-pixel nearest subspace');
-  log.activity('baselines', 'nearest subspace on raw pixels', null, eta);
+  log.activity('baselines', 'nearest subspace on raw pixels', null, etaOf(ctx));
   const px = incremental(fitNearestSubspaceLarge(train.x, train.n, S, train.y, all, r.subspaceRank), test.x, S);
   out.rawPixelLast = px.last;
   out.rawPixelAvg = px.avg;
   await control.pausePoint(log);
   // randomly initialised encoder
   log.log('info', 'baseline: randomly initialised encoder');
-  log.activity('baselines', 'a randomly initialised encoder', null, eta);
+  log.activity('baselines', 'a randomly initialised encoder', null, etaOf(ctx));
   const rnd = d.makeEncoder({ seed: hashSeed(d.run.seed, 99) });
   try {
     const F = d.model.featureDim;
@@ -192,7 +183,7 @@ async function noMemoryRerun(ctx: RunContext, makeSubRun: (deps: RunnerDeps) => 
     log.activity('baselines', `re-run without memory · task ${task + 1} of ${s.tasks.length}`, f, etaSec);
   };
   sub.onStep = report;
-  report(first, 0, 1, null, true);
+  report(first, 0, 1, etaOf(ctx), true);
   // Stop and Pause reach the re-run (the run reports 'paused' while it waits)
   let settled = false;
   const mirror = (async () => {

@@ -1,6 +1,6 @@
 // The ETA of a run as its progress and activity events report it: the run's schedule and timings (eta.ts) read from
 // its context.
-import { keepsBaselines, noMemoryRecipe } from './baselines';
+import { keepsBaselines, noMemoryRecipe } from './baselinePlan';
 import type { RunContext } from './context';
 import { remainingSeconds } from './eta';
 

@@ -73,7 +73,7 @@ export async function endTask(ctx: RunContext, judge: FidelityJudge, makeSubRun:
   if (s.frozen) Object.assign(baselines, await frozenEncoderScores({ frozen: s.frozen, data: d.data, recipe: r, featureDim: F, history: s.history }, test, t.seen, t.classes, isLast));
   // the task end's own cost (not the baselines) is what the ETA expects of the later ones
   ctx.clock.observeTaskEnd(t.seen.length, (performance.now() - tStart) / 1000);
-  if (isLast && r.baselines && d.persist) Object.assign(baselines, await finalBaselines(ctx, makeSubRun, etaOf(ctx)));
+  if (isLast && r.baselines && d.persist) Object.assign(baselines, await finalBaselines(ctx, makeSubRun));
 
   const record: EngineTaskRecord = {
     kind: 'task',
