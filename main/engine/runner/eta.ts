@@ -5,7 +5,7 @@
 // estimate walks the schedule that is left (remainingSeconds): this task's phases, the later tasks, every task end,
 // and the last task's baselines. Pure: the runner feeds it timings and positions.
 import type { Recipe } from '../recipe';
-import { batchesPerEpoch, batchOf, nextPhase, phaseEpochs, warmupEpochs } from './schedule';
+import { batchesPerEpoch, batchOf, nextPhase, phaseEpochs } from './schedule';
 import type { Phase } from './state';
 
 export type StepPhase = 'warmup' | 'loop' | 'decoder';
@@ -146,8 +146,6 @@ function stepsDone(r: Recipe, t: TaskShape, phase: StepPhase, at: PlanPosition):
   if (at.phase === 'finalize') return phaseSteps(r, phase, t);
   const order: Phase[] = ['warmup'];
   for (let p: Phase = 'warmup'; p !== 'finalize'; ) order.push((p = nextPhase(r, t.later, p)));
-  // a task without warm-up epochs starts in the loop (startTask): its warm-up is then 0 steps anyway
-  if (warmupEpochs(r, t.later) === 0 && phase === 'warmup') return 0;
   const here = order.indexOf(at.phase);
   const mine = order.indexOf(phase);
   if (mine < 0) return 0;
